@@ -1,0 +1,58 @@
+// The registry: every allocator by name, with a one-line description and its knobs, so the CLI,
+// the pages and the race engine can list and build them without knowing any one of them.
+
+import { BumpAllocator, BUMP_KNOBS } from "./bump.js";
+import { FreeListAllocator, FREELIST_KNOBS } from "./freelist.js";
+import { SegFitAllocator, SEGFIT_KNOBS } from "./segfit.js";
+import { BuddyAllocator, BUDDY_KNOBS } from "./buddy.js";
+import { SlabAllocator, SLAB_KNOBS } from "./slab.js";
+import type { Allocator, AllocatorName, AllocatorOptions } from "./types.js";
+import type { KnobSpec } from "./knobs.js";
+
+export const ALLOCATORS: readonly AllocatorName[] = ["bump", "freelist", "segfit", "buddy", "slab"];
+
+export interface AllocatorInfo {
+  readonly name: AllocatorName;
+  readonly title: string;
+  readonly summary: string;
+  readonly knobs: readonly KnobSpec[];
+}
+
+export const ALLOCATOR_INFO: Readonly<Record<AllocatorName, AllocatorInfo>> = {
+  bump: {
+    name: "bump", title: "Bump", knobs: BUMP_KNOBS,
+    summary: "A cursor that only moves forward; free marks objects dead and the arena resets when the last one dies.",
+  },
+  freelist: {
+    name: "freelist", title: "Free list", knobs: FREELIST_KNOBS,
+    summary: "One explicit free list over boundary tags, split on allocation, coalesced with both neighbours on free.",
+  },
+  segfit: {
+    name: "segfit", title: "Segregated fit", knobs: SEGFIT_KNOBS,
+    summary: "Twelve size-class free lists over boundary tags and a bitmap that finds the next non-empty class at once.",
+  },
+  buddy: {
+    name: "buddy", title: "Buddy", knobs: BUDDY_KNOBS,
+    summary: "Power-of-two blocks split in halves; a freed block merges with its buddy, found by flipping one address bit.",
+  },
+  slab: {
+    name: "slab", title: "Slab", knobs: SLAB_KNOBS,
+    summary: "Eight object classes from 16 B to 2 KiB carved out of 16 KiB slabs; larger requests fail.",
+  },
+};
+
+export function isAllocatorName(name: unknown): name is AllocatorName {
+  return typeof name === "string" && (ALLOCATORS as readonly string[]).includes(name);
+}
+
+export function createAllocator(name: AllocatorName, options: AllocatorOptions = {}): Allocator {
+  switch (name) {
+    case "bump": return new BumpAllocator(options);
+    case "freelist": return new FreeListAllocator(options);
+    case "segfit": return new SegFitAllocator(options);
+    case "buddy": return new BuddyAllocator(options);
+    case "slab": return new SlabAllocator(options);
+    default:
+      throw new RangeError(`unknown allocator: ${JSON.stringify(name)} (must be one of ${ALLOCATORS.join(", ")})`);
+  }
+}

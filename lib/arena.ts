@@ -1,0 +1,175 @@
+// The arena as the pages see it: every byte is free, used, header or reserved, and the whole arena
+// is folded into a 256×256 grid of pixels packed 2 bits each (16,384 bytes) for snapshots.
+//
+//   walk() block:  [start ........ payload ............ payload+requested ........ start+bytes)
+//                   \__ header __/ \_______ used ________/ \_______ reserved ______/
+//   free block (requested = -1): all of it free, tags included (free = available to a request)
+//   metadata region (requested = 0, payload = start + bytes): all header
+//   dead bump object (requested = 0, payload = start): all reserved
+//
+// A pixel covers arenaBytes / 65536 bytes (32 B at the default 2 MiB) and takes the state that
+// covers most of its bytes; ties go header > used > reserved > free, so a 16-byte header never
+// disappears into its payload at the default scale.
+
+import type { Allocator } from "./allocators/types.js";
+import { HeapError } from "./allocators/types.js";
+
+export const CELL_FREE = 0;
+export const CELL_USED = 1;
+export const CELL_HEADER = 2;
+export const CELL_RESERVED = 3;
+export type CellState = typeof CELL_FREE | typeof CELL_USED | typeof CELL_HEADER | typeof CELL_RESERVED;
+export const CELL_STATE_NAMES = ["free", "used", "header", "reserved"] as const;
+
+export const GRID_SIDE = 256;
+export const GRID_PIXELS = GRID_SIDE * GRID_SIDE;
+/** 2 bits per pixel. */
+export const PACKED_CELL_BYTES = GRID_PIXELS / 4;
+
+/** Byte counts of one arena by state, and the fragmentation metrics derived from them (DESIGN.md, "Metrics"). */
+export interface ArenaCensus {
+  usedBytes: number;
+  headerBytes: number;
+  reservedBytes: number;
+  freeBytes: number;
+  largestFreeRun: number;
+  /** 1 − largest free run / total free bytes; 0 when there is one free run or none. */
+  fragmentation: number;
+  /** reserved / (used + reserved); 0 when nothing is allocated. */
+  internalFragmentation: number;
+}
+
+export interface Snapshot extends ArenaCensus {
+  /** GRID_PIXELS pixels, 2 bits each, pixel i at byte i >> 2, bits (i & 3) * 2. */
+  cells: Uint8Array;
+}
+
+export function fragmentationScore(largestFreeRun: number, freeBytes: number): number {
+  return freeBytes > 0 ? 1 - largestFreeRun / freeBytes : 0;
+}
+
+export function internalFragmentationOf(usedBytes: number, reservedBytes: number): number {
+  const allocated = usedBytes + reservedBytes;
+  return allocated > 0 ? reservedBytes / allocated : 0;
+}
+
+type Walkable = Pick<Allocator, "walk" | "arenaBytes" | "name">;
+
+/** Counts bytes by state without drawing anything: the cheap half of a snapshot. */
+export function censusOf(allocator: Walkable): ArenaCensus {
+  return survey(allocator, null);
+}
+
+/** The census plus the packed 256×256 grid. `into` (PACKED_CELL_BYTES long) is reused when given. */
+export function takeSnapshot(allocator: Walkable, into?: Uint8Array): Snapshot {
+  const cells = into ?? new Uint8Array(PACKED_CELL_BYTES);
+  if (cells.length !== PACKED_CELL_BYTES) throw new RangeError(`snapshot buffer must be ${PACKED_CELL_BYTES} bytes, got ${cells.length}`);
+  const census = survey(allocator, cells);
+  return { ...census, cells };
+}
+
+// Per-pixel byte counts by state, reused between snapshots (lib is single-threaded per realm).
+let pixelCounts = new Int32Array(0);
+
+function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
+  const arenaBytes = allocator.arenaBytes;
+  const pixelBytes = Math.max(1, arenaBytes / GRID_PIXELS);
+  if (cells && pixelCounts.length !== GRID_PIXELS * 4) pixelCounts = new Int32Array(GRID_PIXELS * 4);
+  const counts = pixelCounts;
+  if (cells) counts.fill(0);
+
+  let usedBytes = 0, headerBytes = 0, reservedBytes = 0, freeBytes = 0;
+  let largestFreeRun = 0, currentFreeRun = 0;
+  let cursor = 0;
+
+  // Adds [from, to) of one state to the pixels it overlaps.
+  const paint = (state: number, from: number, to: number): void => {
+    if (to <= from) return;
+    let pixel = Math.floor(from / pixelBytes);
+    let at = from;
+    while (at < to) {
+      const pixelEnd = (pixel + 1) * pixelBytes;
+      const end = pixelEnd < to ? pixelEnd : to;
+      counts[pixel * 4 + state] += end - at;
+      at = end;
+      pixel++;
+    }
+  };
+
+  allocator.walk((start, bytes, payload, requested) => {
+    if (start !== cursor || bytes <= 0) {
+      throw new HeapError("corrupt", start, `${allocator.name}: walk should visit every byte once, in order: expected a block at 0x${cursor.toString(16)}, got ${bytes} bytes at 0x${start.toString(16)}`);
+    }
+    const end = start + bytes;
+    cursor = end;
+    if (requested < 0) {
+      freeBytes += bytes;
+      currentFreeRun += bytes;
+      if (currentFreeRun > largestFreeRun) largestFreeRun = currentFreeRun;
+      if (cells) paint(CELL_FREE, start, end);
+      return;
+    }
+    currentFreeRun = 0;
+    if (requested === 0 && payload === end) {
+      headerBytes += bytes;
+      if (cells) paint(CELL_HEADER, start, end);
+      return;
+    }
+    const header = payload - start;
+    const reserved = bytes - header - requested;
+    headerBytes += header;
+    usedBytes += requested;
+    reservedBytes += reserved;
+    if (cells) {
+      paint(CELL_HEADER, start, payload);
+      paint(CELL_USED, payload, payload + requested);
+      paint(CELL_RESERVED, payload + requested, end);
+    }
+  });
+  if (cursor !== arenaBytes) {
+    throw new HeapError("corrupt", cursor, `${allocator.name}: walk should cover the whole arena: it stopped at 0x${cursor.toString(16)} of 0x${arenaBytes.toString(16)}`);
+  }
+
+  if (cells) packMajority(counts, cells);
+  return {
+    usedBytes, headerBytes, reservedBytes, freeBytes, largestFreeRun,
+    fragmentation: fragmentationScore(largestFreeRun, freeBytes),
+    internalFragmentation: internalFragmentationOf(usedBytes, reservedBytes),
+  };
+}
+
+// The majority state of each pixel, ties broken header > used > reserved > free.
+function packMajority(counts: Int32Array, cells: Uint8Array): void {
+  cells.fill(0);
+  for (let pixel = 0; pixel < GRID_PIXELS; pixel++) {
+    const base = pixel * 4;
+    let state = CELL_HEADER;
+    let best = counts[base + CELL_HEADER];
+    if (counts[base + CELL_USED] > best) { state = CELL_USED; best = counts[base + CELL_USED]; }
+    if (counts[base + CELL_RESERVED] > best) { state = CELL_RESERVED; best = counts[base + CELL_RESERVED]; }
+    if (counts[base + CELL_FREE] > best) { state = CELL_FREE; best = counts[base + CELL_FREE]; }
+    if (state !== CELL_FREE) cells[pixel >> 2] |= state << ((pixel & 3) * 2);
+  }
+}
+
+export function cellAt(cells: Uint8Array, pixel: number): CellState {
+  return ((cells[pixel >> 2] >> ((pixel & 3) * 2)) & 3) as CellState;
+}
+
+/** One byte per pixel, for drawing and tests. */
+export function unpackCells(cells: Uint8Array, into: Uint8Array = new Uint8Array(GRID_PIXELS)): Uint8Array {
+  for (let i = 0; i < PACKED_CELL_BYTES; i++) {
+    const byte = cells[i];
+    const pixel = i * 4;
+    into[pixel] = byte & 3;
+    into[pixel + 1] = (byte >> 2) & 3;
+    into[pixel + 2] = (byte >> 4) & 3;
+    into[pixel + 3] = (byte >> 6) & 3;
+  }
+  return into;
+}
+
+/** Bytes of arena one pixel stands for. */
+export function pixelBytesOf(arenaBytes: number): number {
+  return arenaBytes / GRID_PIXELS;
+}

@@ -1,0 +1,63 @@
+// The Trace: one allocation stream as three parallel typed arrays, so a million-op trace is three
+// buffers rather than a million objects. Ids name blocks the way a program's pointers would.
+
+export const OP_MALLOC = 0;
+export const OP_FREE = 1;
+export const OP_REALLOC = 2;
+export type OpCode = typeof OP_MALLOC | typeof OP_FREE | typeof OP_REALLOC;
+
+export interface Trace {
+  readonly name: string;
+  readonly length: number;
+  readonly op: Uint8Array;     // OP_MALLOC, OP_FREE or OP_REALLOC
+  readonly id: Int32Array;     // the block the op is about
+  readonly size: Int32Array;   // requested bytes for malloc and realloc; 0 for free
+  readonly droppedFrees: number; // frees of addresses never seen allocated (from before tracing began)
+}
+
+/** A malformed trace: `line` is 1-based, `text` the offending line as it was. */
+export class TraceError extends Error {
+  readonly line: number;
+  readonly text: string;
+  constructor(message: string, line: number, text = "") {
+    super(line > 0 ? `line ${line}: ${message}${text ? ` (${JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text)})` : ""}` : message);
+    this.name = "TraceError";
+    this.line = line;
+    this.text = text;
+  }
+}
+
+/** Appends ops into growable typed arrays; `build()` trims them into a Trace. */
+export class TraceBuilder {
+  private op = new Uint8Array(1024);
+  private id = new Int32Array(1024);
+  private size = new Int32Array(1024);
+  length = 0;
+
+  malloc(id: number, size: number): void { this.push(OP_MALLOC, id, size); }
+  free(id: number): void { this.push(OP_FREE, id, 0); }
+  realloc(id: number, size: number): void { this.push(OP_REALLOC, id, size); }
+
+  private push(op: number, id: number, size: number): void {
+    if (this.length === this.op.length) this.grow();
+    const i = this.length++;
+    this.op[i] = op;
+    this.id[i] = id;
+    this.size[i] = size;
+  }
+
+  private grow(): void {
+    const capacity = this.op.length * 2;
+    const op = new Uint8Array(capacity); op.set(this.op); this.op = op;
+    const id = new Int32Array(capacity); id.set(this.id); this.id = id;
+    const size = new Int32Array(capacity); size.set(this.size); this.size = size;
+  }
+
+  build(name: string, droppedFrees = 0): Trace {
+    const n = this.length;
+    return {
+      name, length: n, droppedFrees,
+      op: this.op.slice(0, n), id: this.id.slice(0, n), size: this.size.slice(0, n),
+    };
+  }
+}

@@ -61,3 +61,12 @@ export class TraceBuilder {
     };
   }
 }
+
+/** The first `ops` operations of a trace (the whole trace when it is shorter). */
+export function tracePrefix(trace: Trace, ops: number): Trace {
+  if (ops >= trace.length) return trace;
+  return {
+    name: trace.name, length: ops, droppedFrees: trace.droppedFrees,
+    op: trace.op.subarray(0, ops), id: trace.id.subarray(0, ops), size: trace.size.subarray(0, ops),
+  };
+}

@@ -1,0 +1,27 @@
+// One timing run in a process of its own: `tsx bench/time-allocator.ts TRACE.bin NAME OPTIONS_JSON`
+// prints {"nsPerOp", "failures"}. A fresh process per run keeps each allocator's call sites
+// monomorphic, as they would be in a program that uses one allocator, and gives each the same
+// cold start. One untimed warm-up replay lets the JIT compile the hot paths first.
+import { readFileSync } from "node:fs";
+import { createAllocator, isAllocatorName } from "../lib/allocators/index.js";
+import { decodeFromNative } from "./bench-trace.js";
+import { replayBare } from "./replay-bare.js";
+
+const [file, name, optionsJson] = process.argv.slice(2);
+if (!file || !isAllocatorName(name)) {
+  console.error("usage: tsx bench/time-allocator.ts TRACE.bin ALLOCATOR [OPTIONS_JSON]");
+  process.exit(2);
+}
+const options = optionsJson ? JSON.parse(optionsJson) : {};
+const trace = decodeFromNative(readFileSync(file));
+let ids = 0;
+for (let i = 0; i < trace.length; i++) if (trace.id[i] >= ids) ids = trace.id[i] + 1;
+const addrById = new Int32Array(ids);
+const ARENA = 4 * 1024 * 1024;
+
+replayBare(createAllocator(name, { ...options, arenaBytes: ARENA }), trace, addrById);
+const allocator = createAllocator(name, { ...options, arenaBytes: ARENA });
+const start = process.hrtime.bigint();
+const failures = replayBare(allocator, trace, addrById);
+const elapsed = Number(process.hrtime.bigint() - start);
+console.log(JSON.stringify({ nsPerOp: elapsed / trace.length, failures }));

@@ -1,0 +1,176 @@
+// npm run race -- --workload NAME | --trace FILE [--allocators a,b] [--arena 2MiB|auto]
+//                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP]
+// Races one allocation stream through the allocators and prints the leaderboard.
+// Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+import { ALLOCATORS, isAllocatorName } from "../lib/allocators/index.js";
+import type { Allocator, AllocatorName } from "../lib/allocators/types.js";
+import { parseTrace } from "../lib/trace/parse.js";
+import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
+import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
+import { race, type RaceResult } from "../lib/race/race.js";
+import { raceSummaryTable, toArrowBytes } from "../lib/race/tables.js";
+import { UsageError, formatBytes, parseArena, parseInteger, parseList } from "./args.js";
+
+const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
+
+  --workload NAME     one of ${WORKLOADS.join(", ")}
+  --trace FILE        a malloc-lab .rep or glibc mtrace file
+  --allocators LIST   comma-separated subset of ${ALLOCATORS.join(",")} (default: all)
+  --arena SIZE        arena per allocator: 2MiB (default), 512KiB, 1GiB, … or auto
+                      (auto = smallest power of two ≥ 2 × the peak live bytes, at least 2 MiB)
+  --ops N             workload length (default 200000); for a trace, replay only the first N ops
+  --seed S            workload seed (default 1)
+  --ticks N           snapshots per allocator (default 64)
+  --out FILE          also write the leaderboard as an Arrow IPC file
+  --dump-at OP        print every block of every heap after OP ops, instead of the leaderboard
+  -h, --help          this text`;
+
+function fail(code: 1 | 2, message: string): never {
+  console.error(`heapforge: ${message}`);
+  if (code === 2) console.error(`\n${USAGE}`);
+  process.exit(code);
+}
+
+interface Command {
+  trace: Trace;
+  kind: "workload" | "trace";
+  allocators: AllocatorName[];
+  arena: number | "auto";
+  ticks: number;
+  out?: string;
+  dumpAt?: number;
+}
+
+function parseCommand(argv: string[]): Command {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      workload: { type: "string" }, trace: { type: "string" }, allocators: { type: "string" },
+      arena: { type: "string", default: "2MiB" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
+      ticks: { type: "string", default: "64" }, out: { type: "string" }, "dump-at": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) { console.log(USAGE); process.exit(0); }
+  if ((values.workload === undefined) === (values.trace === undefined)) throw new UsageError("give exactly one of --workload or --trace");
+
+  const allocators = values.allocators === undefined ? [...ALLOCATORS] : parseList(values.allocators);
+  for (const name of allocators) {
+    if (!isAllocatorName(name)) throw new UsageError(`unknown allocator: ${JSON.stringify(name)} (choose from ${ALLOCATORS.join(", ")})`);
+  }
+  if (allocators.length === 0) throw new UsageError("--allocators names no allocator");
+  const arena = parseArena(values.arena!);
+  const ticks = parseInteger("ticks", values.ticks!, 1, 4096);
+  const ops = values.ops === undefined ? undefined : parseInteger("ops", values.ops, 1, 50_000_000);
+  const dumpAt = values["dump-at"] === undefined ? undefined : parseInteger("dump-at", values["dump-at"], 0, 2 ** 31 - 1);
+
+  let trace: Trace;
+  if (values.workload !== undefined) {
+    if (!isWorkloadName(values.workload)) throw new UsageError(`unknown workload: ${JSON.stringify(values.workload)} (choose from ${WORKLOADS.join(", ")})`);
+    const seed = parseInteger("seed", values.seed!, 0, 2 ** 32 - 1);
+    trace = generateWorkload(values.workload, { seed, ops: ops ?? 200_000, arenaBytes: arena === "auto" ? undefined : arena });
+  } else {
+    trace = readTrace(values.trace!);
+    if (ops !== undefined) trace = tracePrefix(trace, ops);
+  }
+  const kind = values.workload !== undefined ? "workload" : "trace";
+  return { trace, kind, allocators: allocators as AllocatorName[], arena, ticks, out: values.out, dumpAt };
+}
+
+function readTrace(file: string): Trace {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return parseTrace(text, basename(file));
+  } catch (error) {
+    if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+function progressBar(): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = -1;
+  return (done, total) => {
+    const percent = total ? Math.floor((100 * done) / total) : 100;
+    if (percent === last) return;
+    last = percent;
+    const filled = Math.round(percent / 4);
+    process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(25 - filled)}] ${percent}% ${done}/${total} ops`);
+    if (done >= total) process.stderr.write("\r\x1b[K");
+  };
+}
+
+const nanoseconds = () => Number(process.hrtime.bigint());
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+export function leaderboard(result: RaceResult): string {
+  const header = ["allocator", "failures", "errors", "util", "int.frag", "peak frag", "probes p50/p99", "ns p50/p99", "status"];
+  const rows = result.lanes.map((lane) => [
+    lane.label, String(lane.failures), String(lane.errors), percent(lane.utilization), percent(lane.internalFragmentation),
+    percent(lane.peakFragmentation), `${lane.probes.p50}/${lane.probes.p99}`, lane.ns ? `${lane.ns.p50}/${lane.ns.p99}` : "—",
+    lane.corrupt ? `STOPPED ${lane.corrupt}` : "ok",
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 || c === cells.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ").trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+function dumpHeap(allocator: Allocator, label: string): string {
+  const lines = [`== ${label} (${formatBytes(allocator.arenaBytes)} arena) ==`, "address     bytes       state     requested"];
+  allocator.walk((start, bytes, payload, requested) => {
+    const state = requested < 0 ? "free" : requested === 0 && payload === start + bytes ? "metadata" : requested === 0 && payload === start ? "dead" : "used";
+    lines.push(`0x${start.toString(16).padStart(8, "0")}  ${String(bytes).padStart(10)}  ${state.padEnd(8)}  ${requested >= 0 && state === "used" ? requested : ""}`.trimEnd());
+  });
+  return lines.join("\n");
+}
+
+function main(): void {
+  let command: Command;
+  try {
+    command = parseCommand(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) fail(2, (error as Error).message);
+    if (error instanceof RangeError) fail(2, error.message);
+    throw error;
+  }
+  const { trace, allocators, arena, ticks } = command;
+
+  if (command.dumpAt !== undefined) {
+    const prefix = tracePrefix(trace, command.dumpAt);
+    race(prefix, {
+      allocators, arenaBytes: arena, ticks: 1,
+      onFinish: (allocator, label) => console.log(dumpHeap(allocator, label) + "\n"),
+    });
+    return;
+  }
+
+  let result: RaceResult;
+  try {
+    result = race(trace, { allocators, arenaBytes: arena, ticks, clock: nanoseconds, onProgress: progressBar() });
+  } catch (error) {
+    if (error instanceof RangeError) fail(2, error.message);
+    throw error;
+  }
+  const dropped = trace.droppedFrees ? `, ${trace.droppedFrees} frees of unknown addresses dropped` : "";
+  console.log(`${trace.name}: ${result.ops} ops, ${formatBytes(result.arenaBytes)} arena per allocator${dropped}\n`);
+  console.log(leaderboard(result));
+  if (command.out) {
+    writeFileSync(command.out, toArrowBytes(raceSummaryTable([{ source: trace.name, kind: command.kind, result }])));
+    console.error(`wrote ${command.out}`);
+  }
+}
+
+main();

@@ -1,0 +1,338 @@
+// The race: one Trace replayed through several allocators ("lanes"), each in its own arena.
+// Lanes advance together one tick-interval at a time, so every tick (snapshot) of every lane
+// is taken after exactly the same prefix of the trace.
+//
+// Per op and lane, the engine (not the allocator) decides what the op means:
+//   malloc id      → allocator.malloc(size); -1 is a failure and leaves id not live in this lane
+//   free id        → skipped if id's malloc failed in this lane; an error if id is not live
+//   realloc id     → likewise; a failed realloc is a failure that leaves the old block live
+// The shadow heap (shadow.ts) vets every address an allocator returns; a lane that hands out bad
+// memory, throws, or fails its own check() at a tick is stopped and reported as corrupt.
+
+import { createAllocator, isAllocatorName } from "../allocators/index.js";
+import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
+import { validateArenaBytes } from "../allocators/base.js";
+import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
+import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
+import { autoArenaBytes, profileTrace } from "../trace/profile.js";
+import { newHistogram, percentilesOf, recordValue, type Percentiles } from "./histogram.js";
+import { ShadowHeap } from "./shadow.js";
+
+export interface Tick {
+  op: number;            // ops replayed when the tick was taken
+  liveBytes: number;     // requested bytes live
+  usedBytes: number;
+  headerBytes: number;
+  reservedBytes: number;
+  freeBytes: number;
+  largestFreeRun: number;
+  fragmentation: number;
+  highWater: number;
+  failures: number;
+  errors: number;
+  cells: Uint8Array;     // 16,384 packed bytes (lib/arena.ts); empty when the race ran with frames: false
+}
+
+export interface LaneSpec {
+  allocator: AllocatorName;
+  /** Shown instead of the allocator name, e.g. "freelist best/address" in a lab. */
+  label?: string;
+  options?: AllocatorOptions;
+  /** Builds the lane's allocator instead of the registry (tests inject a deliberately broken one). */
+  create?: (options: AllocatorOptions & { arenaBytes: number }) => Allocator;
+}
+
+export interface RaceOptions {
+  allocators?: AllocatorName[];
+  /** Several lanes of one allocator with different knobs; overrides `allocators`. */
+  lanes?: LaneSpec[];
+  /** Knobs per allocator, used with `allocators`. */
+  allocatorOptions?: Partial<Record<AllocatorName, AllocatorOptions>>;
+  arenaBytes?: number | "auto";
+  /** How many evenly spaced ticks each lane records (default 64); the last one is at the end. */
+  ticks?: number;
+  onTick?: (allocator: AllocatorName, tick: Tick, lane: number) => void;
+  /** Called between tick intervals with the ops done so far; for progress bars. */
+  onProgress?: (opsDone: number, ops: number) => void;
+  /** A nanosecond clock (Node only: a browser clock is too coarse). When given, 1 op in 64 is timed. */
+  clock?: () => number;
+  /** Paint the 256×256 snapshot at every tick (default true); false leaves `cells` empty and is much cheaper. */
+  frames?: boolean;
+  /** Run each allocator's check() at every tick (default true). */
+  checkAtTicks?: boolean;
+  /** Called once per lane after the race with the allocator in its final state (for heap dumps). */
+  onFinish?: (allocator: Allocator, label: string, lane: number) => void;
+}
+
+export interface LaneResult {
+  allocator: AllocatorName;
+  label: string;
+  failures: number;
+  errors: number;
+  corrupt: string | null;
+  /** ops replayed before the lane finished or was stopped */
+  opsRun: number;
+  utilization: number;
+  internalFragmentation: number;
+  peakFragmentation: number;
+  finalFragmentation: number;
+  peakLiveBytes: number;
+  highWater: number;
+  probes: Percentiles;
+  totalProbes: number;
+  /** 32 log2 buckets of probes per op, by op kind and for all ops. */
+  probeHistograms: { all: Float64Array; malloc: Float64Array; free: Float64Array; realloc: Float64Array };
+  /** Sampled wall-clock ns per op (1 in 64), only when a clock was given; not deterministic. */
+  nsHistogram: Float64Array | null;
+  ns: Percentiles | null;
+  ticks: Tick[];
+}
+
+export interface RaceResult {
+  readonly trace: string;
+  readonly arenaBytes: number;
+  readonly ops: number;
+  readonly lanes: LaneResult[];
+}
+
+export const DEFAULT_TICKS = 64;
+export const NS_SAMPLE_EVERY = 64;
+const NOT_LIVE = -1;  // addrById: the id has no block in this lane
+const FAILED = -2;    // addrById: the id's malloc failed in this lane, so its free is skipped
+
+export function resolveArenaBytes(trace: Trace, arenaBytes: number | "auto" | undefined): number {
+  if (arenaBytes === undefined) return DEFAULT_ARENA_BYTES;
+  if (arenaBytes === "auto") return autoArenaBytes(profileTrace(trace, { samples: 2 }).peakLiveBytes);
+  return validateArenaBytes(arenaBytes);
+}
+
+function resolveLanes(options: RaceOptions): LaneSpec[] {
+  if (options.lanes) {
+    if (options.lanes.length === 0) throw new RangeError("a race needs at least one lane");
+    for (const lane of options.lanes) {
+      if (!isAllocatorName(lane.allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(lane.allocator)}`);
+    }
+    return options.lanes;
+  }
+  const names = options.allocators ?? ["bump", "freelist", "segfit", "buddy", "slab"];
+  if (names.length === 0) throw new RangeError("a race needs at least one allocator");
+  return names.map((allocator) => {
+    if (!isAllocatorName(allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(allocator)}`);
+    return { allocator, options: options.allocatorOptions?.[allocator] };
+  });
+}
+
+/** The per-lane replay state: the allocator plus everything the engine knows independently of it. */
+class Lane {
+  readonly allocator: Allocator;
+  readonly shadow: ShadowHeap;
+  readonly addrById: Int32Array;
+  readonly sizeById: Int32Array;
+  readonly probeAll = newHistogram();
+  readonly probeMalloc = newHistogram();
+  readonly probeFree = newHistogram();
+  readonly probeRealloc = newHistogram();
+  readonly nsHistogram: Float64Array | null;
+  readonly ticks: Tick[] = [];
+  failures = 0;
+  errors = 0;
+  corrupt: string | null = null;
+  opsRun = 0;
+
+  constructor(readonly spec: LaneSpec, arenaBytes: number, idCount: number, timed: boolean) {
+    const options = { ...spec.options, arenaBytes };
+    this.allocator = spec.create ? spec.create(options) : createAllocator(spec.allocator, options);
+    this.shadow = new ShadowHeap(arenaBytes);
+    this.addrById = new Int32Array(idCount).fill(NOT_LIVE);
+    this.sizeById = new Int32Array(idCount);
+    this.nsHistogram = timed ? newHistogram() : null;
+  }
+
+  stop(op: number, reason: string): void {
+    this.corrupt = `stopped at op ${op}: ${reason}`;
+  }
+}
+
+export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
+  const arenaBytes = resolveArenaBytes(trace, options.arenaBytes);
+  const tickCount = options.ticks ?? DEFAULT_TICKS;
+  if (!Number.isInteger(tickCount) || tickCount < 1 || tickCount > 4096) {
+    throw new RangeError(`invalid ticks: ${String(tickCount)} (must be an integer from 1 to 4096)`);
+  }
+  const idCount = maxId(trace) + 1;
+  const clock = options.clock;
+  const lanes = resolveLanes(options).map((spec) => new Lane(spec, arenaBytes, idCount, clock !== undefined));
+  const checkAtTicks = options.checkAtTicks ?? true;
+  const frames = options.frames ?? true;
+  const n = trace.length;
+  const ticks = Math.min(tickCount, Math.max(n, 1));
+
+  let done = 0;
+  for (let k = 1; k <= ticks; k++) {
+    const end = Math.round((k * n) / ticks);
+    for (let l = 0; l < lanes.length; l++) {
+      const lane = lanes[l];
+      if (lane.corrupt !== null) continue;
+      if (clock) replayTimed(lane, trace, done, end, clock); else replay(lane, trace, done, end);
+      if (lane.corrupt !== null) continue;
+      const tick = takeTick(lane, end, checkAtTicks, frames);
+      if (tick) {
+        lane.ticks.push(tick);
+        options.onTick?.(lane.spec.allocator, tick, l);
+      }
+    }
+    done = end;
+    options.onProgress?.(done, n);
+  }
+
+  if (options.onFinish) lanes.forEach((lane, l) => options.onFinish!(lane.allocator, lane.spec.label ?? lane.spec.allocator, l));
+  return { trace: trace.name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
+}
+
+function maxId(trace: Trace): number {
+  let max = -1;
+  const ids = trace.id;
+  for (let i = 0; i < trace.length; i++) if (ids[i] > max) max = ids[i];
+  return max;
+}
+
+function replay(lane: Lane, trace: Trace, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (!step(lane, trace, i)) return;
+  }
+  lane.opsRun = to;
+}
+
+// The same loop with 1 op in NS_SAMPLE_EVERY timed; kept separate so the untimed loop stays lean.
+function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number): void {
+  const ns = lane.nsHistogram!;
+  for (let i = from; i < to; i++) {
+    if ((i & (NS_SAMPLE_EVERY - 1)) === 0) {
+      const t0 = clock();
+      const ok = step(lane, trace, i);
+      recordValue(ns, clock() - t0);
+      if (!ok) return;
+    } else if (!step(lane, trace, i)) return;
+  }
+  lane.opsRun = to;
+}
+
+/** Replays op i in one lane. Returns false when the lane had to be stopped. */
+function step(lane: Lane, trace: Trace, i: number): boolean {
+  const allocator = lane.allocator;
+  const id = trace.id[i];
+  const op = trace.op[i];
+  const probesBefore = allocator.stats.probes;
+  try {
+    if (op === OP_MALLOC) {
+      const size = trace.size[i];
+      const addr = allocator.malloc(size);
+      if (addr === -1) {
+        lane.failures++;
+        lane.addrById[id] = FAILED;
+      } else {
+        const why = lane.shadow.rejectNew(addr, size);
+        if (why !== null) { lane.stop(i, `malloc(${size}) ${why}`); return false; }
+        lane.shadow.claim(addr, size);
+        // A malloc of an id that is still live loses the old pointer: a leak, as in C.
+        lane.addrById[id] = addr;
+        lane.sizeById[id] = size;
+      }
+      recordValue(lane.probeMalloc, allocator.stats.probes - probesBefore);
+    } else if (op === OP_FREE) {
+      const addr = lane.addrById[id];
+      if (addr === FAILED) { lane.addrById[id] = NOT_LIVE; return true; }
+      if (addr === NOT_LIVE) { lane.errors++; return true; }
+      allocator.free(addr);
+      lane.shadow.release(addr, lane.sizeById[id]);
+      lane.addrById[id] = NOT_LIVE;
+      recordValue(lane.probeFree, allocator.stats.probes - probesBefore);
+    } else if (op === OP_REALLOC) {
+      const addr = lane.addrById[id];
+      if (addr === FAILED) return true;
+      if (addr === NOT_LIVE) { lane.errors++; return true; }
+      const size = trace.size[i];
+      const oldSize = lane.sizeById[id];
+      const moved = allocator.realloc(addr, size);
+      if (moved === -1) {
+        lane.failures++;
+      } else {
+        lane.shadow.release(addr, oldSize);
+        const why = lane.shadow.rejectNew(moved, size);
+        if (why !== null) { lane.stop(i, `realloc(0x${addr.toString(16)}, ${size}) ${why}`); return false; }
+        lane.shadow.claim(moved, size);
+        lane.addrById[id] = moved;
+        lane.sizeById[id] = size;
+      }
+      recordValue(lane.probeRealloc, allocator.stats.probes - probesBefore);
+    } else {
+      lane.stop(i, `unknown op code ${op}`);
+      return false;
+    }
+  } catch (error) {
+    lane.stop(i, error instanceof Error ? error.message : String(error));
+    return false;
+  }
+  recordValue(lane.probeAll, allocator.stats.probes - probesBefore);
+  return true;
+}
+
+const NO_CELLS = new Uint8Array(0);
+
+function takeTick(lane: Lane, op: number, checkAtTicks: boolean, frames: boolean): Tick | null {
+  const allocator = lane.allocator;
+  let snapshot: Snapshot;
+  try {
+    if (checkAtTicks) allocator.check();
+    snapshot = frames ? takeSnapshot(allocator) : { ...censusOf(allocator), cells: NO_CELLS };
+  } catch (error) {
+    lane.stop(op, error instanceof Error ? error.message : String(error));
+    return null;
+  }
+  return {
+    op,
+    liveBytes: allocator.stats.liveBytes,
+    usedBytes: snapshot.usedBytes,
+    headerBytes: snapshot.headerBytes,
+    reservedBytes: snapshot.reservedBytes,
+    freeBytes: snapshot.freeBytes,
+    largestFreeRun: snapshot.largestFreeRun,
+    fragmentation: snapshot.fragmentation,
+    highWater: allocator.stats.highWater,
+    failures: lane.failures,
+    errors: lane.errors,
+    cells: snapshot.cells,
+  };
+}
+
+function summarize(lane: Lane): LaneResult {
+  const stats = lane.allocator.stats;
+  const ticks = lane.ticks;
+  let peakFragmentation = 0, internalSum = 0, internalTicks = 0;
+  for (const tick of ticks) {
+    if (tick.fragmentation > peakFragmentation) peakFragmentation = tick.fragmentation;
+    const allocated = tick.usedBytes + tick.reservedBytes;
+    if (allocated > 0) { internalSum += tick.reservedBytes / allocated; internalTicks++; }
+  }
+  const last = ticks.length ? ticks[ticks.length - 1] : null;
+  return {
+    allocator: lane.spec.allocator,
+    label: lane.spec.label ?? lane.spec.allocator,
+    failures: lane.failures,
+    errors: lane.errors,
+    corrupt: lane.corrupt,
+    opsRun: lane.opsRun,
+    utilization: stats.highWater > 0 ? stats.peakLiveBytes / stats.highWater : 0,
+    internalFragmentation: internalTicks ? internalSum / internalTicks : 0,
+    peakFragmentation,
+    finalFragmentation: last ? last.fragmentation : 0,
+    peakLiveBytes: stats.peakLiveBytes,
+    highWater: stats.highWater,
+    probes: percentilesOf(lane.probeAll),
+    totalProbes: stats.probes,
+    probeHistograms: { all: lane.probeAll, malloc: lane.probeMalloc, free: lane.probeFree, realloc: lane.probeRealloc },
+    nsHistogram: lane.nsHistogram,
+    ns: lane.nsHistogram ? percentilesOf(lane.nsHistogram) : null,
+    ticks,
+  };
+}

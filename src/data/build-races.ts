@@ -1,0 +1,51 @@
+// The build-time races every data loader shares: each workload at its default seed, and each
+// shipped sample trace, through every allocator. Loaders call these and write one Arrow table
+// each; the choice of what to race lives here, once.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { WORKLOADS, generateWorkload } from "../lib/workloads/index.js";
+import { parseTrace } from "../lib/trace/parse.js";
+import { race, type RaceOptions } from "../lib/race/race.js";
+import type { Trace } from "../lib/trace/types.js";
+import type { LabelledRace } from "../lib/race/tables.js";
+
+export const BUILD_SEED = 1;
+export const BUILD_OPS = 200_000;
+/** Ticks per lane in the metric tables; heat-map frames are kept for every FRAME_EVERY-th of them. */
+export const BUILD_TICKS = 64;
+export const FRAME_EVERY = 2;
+
+const TRACE_DIR = fileURLToPath(new URL("./traces/", import.meta.url));
+
+export interface BuildSource { source: string; kind: "workload" | "trace"; trace: () => Trace }
+
+export function sampleTraceFiles(): string[] {
+  return readdirSync(TRACE_DIR).filter((file) => file.endsWith(".mtrace") || file.endsWith(".rep")).sort();
+}
+
+export function buildSources(): BuildSource[] {
+  const workloads: BuildSource[] = WORKLOADS.map((name) => ({
+    source: name, kind: "workload", trace: () => generateWorkload(name, { seed: BUILD_SEED, ops: BUILD_OPS }),
+  }));
+  const traces: BuildSource[] = sampleTraceFiles().map((file) => ({
+    source: file.replace(/\.(mtrace|rep)$/, ""), kind: "trace",
+    trace: () => parseTrace(readFileSync(TRACE_DIR + file, "utf8"), file),
+  }));
+  return [...workloads, ...traces];
+}
+
+/** Races every source (or the one named) with the given options; traces get an "auto" arena. */
+export function runBuildRaces(options: RaceOptions = {}, only?: string): LabelledRace[] {
+  const sources = buildSources().filter((s) => only === undefined || s.source === only);
+  if (only !== undefined && sources.length === 0) throw new Error(`no build-time race is named ${JSON.stringify(only)}`);
+  return sources.map(({ source, kind, trace }) => {
+    const started = Date.now();
+    const result = race(trace(), { ticks: BUILD_TICKS, arenaBytes: kind === "trace" ? "auto" : undefined, ...options });
+    console.error(`raced ${source}: ${result.ops} ops × ${result.lanes.length} allocators in ${Date.now() - started} ms`);
+    return { source, kind, result };
+  });
+}
+
+export function writeArrow(bytes: Uint8Array): void {
+  process.stdout.write(bytes);
+}

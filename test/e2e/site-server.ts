@@ -1,0 +1,82 @@
+// End-to-end support: makes sure dist/ is built from the current sources, serves it on a free
+// loopback port with scripts/serve.mjs, and launches Debian's Chromium through playwright-core.
+// Every request a page makes is recorded, so tests can assert that nothing leaves the machine.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+export function chromiumPath(): string | null {
+  return CHROMIUM_CANDIDATES.find((path) => existsSync(path)) ?? null;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === ".observablehq" || name === "lib") continue;
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ unless it is newer than every source file (src/, lib/, the config). */
+export function ensureBuilt(): void {
+  const marker = join(ROOT, "dist", "index.html");
+  const sources = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "lib")), statSync(join(ROOT, "observablehq.config.ts")).mtimeMs);
+  if (existsSync(marker) && statSync(marker).mtimeMs > sources && !process.env.HEAPFORGE_REBUILD) return;
+  console.log("e2e: building the site (npm run build)…");
+  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) throw new Error("npm run build failed");
+}
+
+export interface Site { url: string; browser: Browser; close(): Promise<void> }
+
+export async function startSite(): Promise<Site> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error("no chromium");
+  ensureBuilt();
+  const server: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts/serve.mjs"), "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    server.stdout!.on("data", (chunk) => {
+      out += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+      if (match) resolve(match[0]);
+    });
+    server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const browser = await chromium.launch({
+    executablePath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return {
+    url, browser,
+    async close() {
+      await browser.close();
+      server.kill();
+    },
+  };
+}
+
+export interface PageLog { errors: string[]; failed: string[]; external: string[] }
+
+/** Opens a page and records console errors, page errors, failed and off-machine requests. */
+export async function openPage(site: Site, path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; log: PageLog }> {
+  const page = await site.browser.newPage({ viewport });
+  const log: PageLog = { errors: [], failed: [], external: [] };
+  page.on("console", (message) => { if (message.type() === "error") log.errors.push(message.text()); });
+  page.on("pageerror", (error) => log.errors.push(error.message));
+  page.on("requestfailed", (request) => log.failed.push(`${request.url()} ${request.failure()?.errorText ?? ""}`));
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(site.url) && !url.startsWith("data:") && !url.startsWith("blob:")) log.external.push(url);
+  });
+  await page.goto(site.url + path.replace(/^\//, ""), { waitUntil: "networkidle" });
+  return { page, log };
+}

@@ -62,7 +62,10 @@ export function verifyHeap(a: Allocator, live: Map<number, LiveBlock>): void {
     if (start !== cursor) throw new Error(`${a.name}: walk skipped or repeated bytes at 0x${start.toString(16)} (expected 0x${cursor.toString(16)})`);
     if (bytes <= 0) throw new Error(`${a.name}: walk visited an empty block at 0x${start.toString(16)}`);
     cursor = start + bytes;
-    if (requested > 0 || live.has(payload)) {
+    // A pure metadata region (requested 0, payload = its end) may end where a header-less live
+    // object begins (a slab header and object 0), so it is not that object.
+    const metadataOnly = requested === 0 && payload === start + bytes;
+    if (requested > 0 || (live.has(payload) && !metadataOnly)) {
       const block = live.get(payload);
       if (!block) throw new Error(`${a.name}: walk reports a live block at 0x${payload.toString(16)} that the program never got`);
       if (block.size !== requested) throw new Error(`${a.name}: block 0x${payload.toString(16)} reports ${requested} requested bytes, the program asked for ${block.size}`);

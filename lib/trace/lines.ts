@@ -1,0 +1,266 @@
+// What the two text parsers share: a cursor that walks a trace line by line over char codes (a
+// million-line file never becomes an array of strings), number readers that leave their result in
+// a field rather than allocating a token, and the book that turns a program's names for blocks
+// (.rep ids, mtrace addresses) into dense trace ids that are born once and may die.
+
+import { TraceError, type Trace } from "./types.js";
+
+export const INT32_MAX = 0x7fffffff;
+
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const LOWER_A = 97;
+const LOWER_F = 102;
+const UPPER_A = 65;
+const UPPER_F = 70;
+const LOWER_X = 120;
+const UPPER_X = 88;
+
+// Past 13 hex digits (52 bits) a double no longer holds every address exactly.
+const EXACT_HEX_DIGITS = 13;
+
+export function isBlankCode(code: number): boolean {
+  return code === SPACE || code === TAB || code === CR;
+}
+
+export function isDigitCode(code: number): boolean {
+  return code >= DIGIT_0 && code <= DIGIT_9;
+}
+
+function hexValue(code: number): number {
+  if (code >= DIGIT_0 && code <= DIGIT_9) return code - DIGIT_0;
+  if (code >= LOWER_A && code <= LOWER_F) return code - LOWER_A + 10;
+  if (code >= UPPER_A && code <= UPPER_F) return code - UPPER_A + 10;
+  return -1;
+}
+
+/**
+ * A cursor over the lines of a text. `start`/`end` bound the current line without its "\r\n";
+ * positions are indexes into `text`, so readers work in place and return the position after
+ * what they consumed, or -1 when the text there is not what they read.
+ */
+export class LineCursor {
+  readonly text: string;
+  line = 0;
+  start = 0;
+  end = 0;
+  /** The number the last read* call consumed. */
+  value = 0;
+  /** Significant hex digits of the last readHex, to tell when `value` is inexact. */
+  hexDigits = 0;
+  private nextStart = 0;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** Moves to the next line; false past the last one (a final "\n" does not open another line). */
+  advance(): boolean {
+    const text = this.text;
+    if (this.nextStart >= text.length) return false;
+    const start = this.nextStart;
+    let newline = text.indexOf("\n", start);
+    if (newline < 0) newline = text.length;
+    this.nextStart = newline + 1;
+    let end = newline;
+    if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    this.start = start;
+    this.end = end;
+    this.line++;
+    return true;
+  }
+
+  /** The current line as it was written, for error messages. */
+  lineText(): string {
+    return this.text.slice(this.start, this.end);
+  }
+
+  fail(message: string): never {
+    throw new TraceError(message, this.line, this.lineText());
+  }
+
+  skipBlanks(pos: number): number {
+    const end = this.end;
+    while (pos < end && isBlankCode(this.text.charCodeAt(pos))) pos++;
+    return pos;
+  }
+
+  /** True at the end of the line or before a blank: where a token must stop. */
+  atTokenEnd(pos: number): boolean {
+    return pos >= this.end || isBlankCode(this.text.charCodeAt(pos));
+  }
+
+  /** Reads unsigned decimal digits; the value may be inexact past 2^53, which callers reject anyway. */
+  readDecimal(pos: number): number {
+    const end = this.end;
+    const text = this.text;
+    let value = 0;
+    let at = pos;
+    while (at < end) {
+      const code = text.charCodeAt(at);
+      if (code < DIGIT_0 || code > DIGIT_9) break;
+      value = value * 10 + (code - DIGIT_0);
+      at++;
+    }
+    if (at === pos) return -1;
+    this.value = value;
+    return at;
+  }
+
+  /** Reads what C's `%#lx` and `%p` print: `0x` and hex digits, or a lone `0`. */
+  readHex(pos: number): number {
+    const text = this.text;
+    const end = this.end;
+    if (pos >= end || text.charCodeAt(pos) !== DIGIT_0) return -1;
+    const x = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
+    if (x !== LOWER_X && x !== UPPER_X) {
+      this.value = 0;
+      this.hexDigits = 0;
+      return pos + 1;
+    }
+    let at = pos + 2;
+    let value = 0;
+    let digits = 0;
+    while (at < end) {
+      const digit = hexValue(text.charCodeAt(at));
+      if (digit < 0) break;
+      value = value * 16 + digit;
+      if (value > 0) digits++;
+      at++;
+    }
+    if (at === pos + 2) return -1;
+    this.value = value;
+    this.hexDigits = digits;
+    return at;
+  }
+
+  /** Whether the last readHex fits a double exactly; past that an address is keyed by its text. */
+  hexIsExact(): boolean {
+    return this.hexDigits <= EXACT_HEX_DIGITS;
+  }
+}
+
+/**
+ * Dense trace ids for a program's names of blocks. A name maps to the latest id born under it;
+ * the id stays in the book after it dies, so a second free of the same name is recognisably a
+ * double free of that id rather than a free of something never seen.
+ *
+ * Names are numbers (a .rep id, an address below 2^52). The table is open addressing with linear
+ * probing over typed arrays, because a Map keyed by doubles boxes every key and was most of the
+ * parse time on a million-line mtrace file.
+ */
+export class BlockBook {
+  private names = new Float64Array(INITIAL_SLOTS);
+  private ids = new Int32Array(INITIAL_SLOTS).fill(EMPTY);
+  private used = 0;
+  private live: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  /** How many ids have been born, which is also the next id. */
+  count = 0;
+
+  /** The latest id born under `name`, or -1 if none ever was. */
+  lookup(name: number): number {
+    const slot = this.find(name);
+    return slot < 0 ? -1 : this.ids[slot];
+  }
+
+  isLive(id: number): boolean {
+    return this.live[id] === 1;
+  }
+
+  /** A new live id under `name`; whatever id the name held before keeps its own state. */
+  bear(name: number): number {
+    const id = this.count++;
+    if (id === this.live.length) this.live = grownBytes(this.live);
+    this.live[id] = 1;
+    this.rename(name, id);
+    return id;
+  }
+
+  kill(id: number): void {
+    this.live[id] = 0;
+  }
+
+  /** Points `name` at `id` (a new block, or one realloc moved to a new address). */
+  rename(name: number, id: number): void {
+    const slot = this.find(name);
+    if (slot >= 0) { this.ids[slot] = id; return; }
+    if ((this.used + 1) * 2 > this.ids.length) this.rehash(this.ids.length * 2);
+    const mask = this.ids.length - 1;
+    let at = slotOf(name, mask);
+    while (this.ids[at] !== EMPTY) at = (at + 1) & mask;
+    this.names[at] = name;
+    this.ids[at] = id;
+    this.used++;
+  }
+
+  /** Removes `name`, shifting later entries of its probe run back so lookups never stop early. */
+  forget(name: number): void {
+    let hole = this.find(name);
+    if (hole < 0) return;
+    const mask = this.ids.length - 1;
+    for (let at = (hole + 1) & mask; this.ids[at] !== EMPTY; at = (at + 1) & mask) {
+      const home = slotOf(this.names[at], mask);
+      // The entry may fill the hole unless its home lies cyclically in (hole, at].
+      const stays = hole <= at ? home > hole && home <= at : home > hole || home <= at;
+      if (stays) continue;
+      this.names[hole] = this.names[at];
+      this.ids[hole] = this.ids[at];
+      hole = at;
+    }
+    this.ids[hole] = EMPTY;
+    this.used--;
+  }
+
+  private find(name: number): number {
+    const mask = this.ids.length - 1;
+    for (let at = slotOf(name, mask); ; at = (at + 1) & mask) {
+      if (this.ids[at] === EMPTY) return -1;
+      if (this.names[at] === name) return at;
+    }
+  }
+
+  private rehash(slots: number): void {
+    const names = this.names;
+    const ids = this.ids;
+    this.names = new Float64Array(slots);
+    this.ids = new Int32Array(slots).fill(EMPTY);
+    const mask = slots - 1;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === EMPTY) continue;
+      let at = slotOf(names[i], mask);
+      while (this.ids[at] !== EMPTY) at = (at + 1) & mask;
+      this.names[at] = names[i];
+      this.ids[at] = ids[i];
+    }
+  }
+}
+
+const INITIAL_SLOTS = 1024;
+const EMPTY = -1;
+
+// Mixes both 32-bit halves: addresses share their high bits and are 16-aligned in the low ones.
+function slotOf(name: number, mask: number): number {
+  const low = name >>> 0;
+  const high = Math.floor(name / 4294967296) | 0;
+  let h = Math.imul(low ^ Math.imul(high, 0x27d4eb2d), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & mask;
+}
+
+function grownBytes(bytes: Uint8Array): Uint8Array {
+  const grown = new Uint8Array(bytes.length * 2);
+  grown.set(bytes);
+  return grown;
+}
+
+/** One more than the largest id a trace uses: the length of a per-id table. */
+export function countIds(trace: Trace): number {
+  let max = -1;
+  for (let i = 0; i < trace.length; i++) if (trace.id[i] > max) max = trace.id[i];
+  return max + 1;
+}

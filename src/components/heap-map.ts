@@ -5,7 +5,7 @@ import { CELL_RGBA } from "./palette.js";
 
 export interface HeapMapOptions {
   caption?: string;
-  /** CSS width in px; the canvas keeps its 256×256 resolution. */
+  /** Largest CSS width in px (it shrinks with its container); the canvas keeps its 256×256 resolution. */
   width?: number;
   title?: string;
 }
@@ -23,7 +23,8 @@ export function heapMap(cells: Uint8Array, { caption, width, title }: HeapMapOpt
   const canvas = document.createElement("canvas");
   canvas.width = GRID_SIDE;
   canvas.height = GRID_SIDE;
-  if (width) canvas.style.width = `${width}px`;
+  canvas.style.width = "100%";
+  if (width) canvas.style.maxWidth = `${width}px`;
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", `${title ?? "arena"} heat map`);
   paintCells(canvas, cells);

@@ -8,7 +8,31 @@ export default {
   style: "style.css",
   head: '<link rel="icon" href="data:,">',
   pages: [
-    { name: "The allocators", path: "/allocators" },
+    { name: "The race", path: "/" },
+    { name: "The five allocators", path: "/allocators" },
+    {
+      name: "Strategies",
+      open: true,
+      pages: [
+        { name: "Bump", path: "/strategies/bump" },
+        { name: "Free list", path: "/strategies/freelist" },
+        { name: "Segregated fit", path: "/strategies/segfit" },
+        { name: "Buddy", path: "/strategies/buddy" },
+        { name: "Slab", path: "/strategies/slab" },
+      ],
+    },
+    {
+      name: "Workloads",
+      open: true,
+      pages: [
+        { name: "Redis cache", path: "/workloads/redis-cache" },
+        { name: "nginx requests", path: "/workloads/nginx-requests" },
+        { name: "Python REPL", path: "/workloads/python-repl" },
+        { name: "Adversarial lattice", path: "/workloads/adversarial" },
+        { name: "Larson server", path: "/workloads/larson" },
+      ],
+    },
+    { name: "Methodology", path: "/methodology" },
   ],
   footer: "HeapForge — allocators written from scratch in TypeScript, raced over one allocation stream.",
   search: false,

@@ -37,9 +37,20 @@ export function ensureBuilt(): void {
 
 export interface Site { url: string; browser: Browser; close(): Promise<void> }
 
+const BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/**
+ * Serves the built site and launches Chromium. With HEAPFORGE_SITE_URL set (e.g. to a running
+ * `npm run dev -- --port 4400`), tests that server instead and builds nothing.
+ */
 export async function startSite(): Promise<Site> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("no chromium");
+  const external = process.env.HEAPFORGE_SITE_URL;
+  if (external) {
+    const browser = await chromium.launch({ executablePath, args: BROWSER_ARGS });
+    return { url: external.endsWith("/") ? external : external + "/", browser, close: () => browser.close() };
+  }
   ensureBuilt();
   const server: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts/serve.mjs"), "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
@@ -51,10 +62,7 @@ export async function startSite(): Promise<Site> {
     });
     server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const browser = await chromium.launch({
-    executablePath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await chromium.launch({ executablePath, args: BROWSER_ARGS });
   return {
     url, browser,
     async close() {

@@ -68,33 +68,56 @@ export function takeSnapshot(allocator: Walkable, into?: Uint8Array): Snapshot {
   return { ...census, cells };
 }
 
-// Per-pixel byte counts by state, reused between snapshots (lib is single-threaded per realm).
-let pixelCounts = new Int32Array(0);
+// Scratch space reused between snapshots (lib is single-threaded per realm). Most pixels lie wholly
+// inside one block and take its state directly (a native fill); only the at most two pixels a
+// block shares with its neighbours at either end are "mixed" and need byte counts per state.
+const UNSET = 255;
+const MIXED = 254;
+const pixelState = new Uint8Array(GRID_PIXELS);
+const mixedCounts = new Int32Array(GRID_PIXELS * 4);
+const mixedPixels = new Int32Array(GRID_PIXELS);
+let mixedTotal = 0;
+
+function addPartial(pixel: number, state: number, bytes: number): void {
+  if (pixelState[pixel] !== MIXED) {
+    pixelState[pixel] = MIXED;
+    const base = pixel * 4;
+    mixedCounts[base] = 0; mixedCounts[base + 1] = 0; mixedCounts[base + 2] = 0; mixedCounts[base + 3] = 0;
+    mixedPixels[mixedTotal++] = pixel;
+  }
+  mixedCounts[pixel * 4 + state] += bytes;
+}
+
+// Marks [from, to) as `state`: whole pixels at once, the partial ones at its ends by counts.
+function paint(state: number, from: number, to: number, pixelShift: number): void {
+  if (to <= from) return;
+  const pixelBytes = 1 << pixelShift;
+  const first = from >>> pixelShift;
+  const last = (to - 1) >>> pixelShift;
+  if (first === last) {
+    if (to - from === pixelBytes) pixelState[first] = state;
+    else addPartial(first, state, to - from);
+    return;
+  }
+  let fullFrom = first;
+  let fullTo = last + 1;
+  if ((from & (pixelBytes - 1)) !== 0) { addPartial(first, state, ((first + 1) << pixelShift) - from); fullFrom++; }
+  if ((to & (pixelBytes - 1)) !== 0) { addPartial(last, state, to - (last << pixelShift)); fullTo--; }
+  if (fullTo - fullFrom > 16) pixelState.fill(state, fullFrom, fullTo);
+  else for (let p = fullFrom; p < fullTo; p++) pixelState[p] = state; // short runs: a loop beats the call
+}
 
 function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
   const arenaBytes = allocator.arenaBytes;
-  const pixelBytes = Math.max(1, arenaBytes / GRID_PIXELS);
-  if (cells && pixelCounts.length !== GRID_PIXELS * 4) pixelCounts = new Int32Array(GRID_PIXELS * 4);
-  const counts = pixelCounts;
-  if (cells) counts.fill(0);
+  const pixelShift = 31 - Math.clz32(Math.max(1, arenaBytes / GRID_PIXELS));
+  if (cells) {
+    pixelState.fill(UNSET);
+    mixedTotal = 0;
+  }
 
   let usedBytes = 0, headerBytes = 0, reservedBytes = 0, freeBytes = 0;
   let largestFreeRun = 0, currentFreeRun = 0;
   let cursor = 0;
-
-  // Adds [from, to) of one state to the pixels it overlaps.
-  const paint = (state: number, from: number, to: number): void => {
-    if (to <= from) return;
-    let pixel = Math.floor(from / pixelBytes);
-    let at = from;
-    while (at < to) {
-      const pixelEnd = (pixel + 1) * pixelBytes;
-      const end = pixelEnd < to ? pixelEnd : to;
-      counts[pixel * 4 + state] += end - at;
-      at = end;
-      pixel++;
-    }
-  };
 
   allocator.walk((start, bytes, payload, requested) => {
     if (start !== cursor || bytes <= 0) {
@@ -106,13 +129,13 @@ function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
       freeBytes += bytes;
       currentFreeRun += bytes;
       if (currentFreeRun > largestFreeRun) largestFreeRun = currentFreeRun;
-      if (cells) paint(CELL_FREE, start, end);
+      if (cells) paint(CELL_FREE, start, end, pixelShift);
       return;
     }
     currentFreeRun = 0;
     if (requested === 0 && payload === end) {
       headerBytes += bytes;
-      if (cells) paint(CELL_HEADER, start, end);
+      if (cells) paint(CELL_HEADER, start, end, pixelShift);
       return;
     }
     const header = payload - start;
@@ -121,16 +144,19 @@ function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
     usedBytes += requested;
     reservedBytes += reserved;
     if (cells) {
-      paint(CELL_HEADER, start, payload);
-      paint(CELL_USED, payload, payload + requested);
-      paint(CELL_RESERVED, payload + requested, end);
+      paint(CELL_HEADER, start, payload, pixelShift);
+      paint(CELL_USED, payload, payload + requested, pixelShift);
+      paint(CELL_RESERVED, payload + requested, end, pixelShift);
     }
   });
   if (cursor !== arenaBytes) {
     throw new HeapError("corrupt", cursor, `${allocator.name}: walk should cover the whole arena: it stopped at 0x${cursor.toString(16)} of 0x${arenaBytes.toString(16)}`);
   }
 
-  if (cells) packMajority(counts, cells);
+  if (cells) {
+    resolveMixedPixels();
+    packStates(cells);
+  }
   return {
     usedBytes, headerBytes, reservedBytes, freeBytes, largestFreeRun,
     fragmentation: fragmentationScore(largestFreeRun, freeBytes),
@@ -138,17 +164,23 @@ function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
   };
 }
 
-// The majority state of each pixel, ties broken header > used > reserved > free.
-function packMajority(counts: Int32Array, cells: Uint8Array): void {
-  cells.fill(0);
-  for (let pixel = 0; pixel < GRID_PIXELS; pixel++) {
+// The majority state of each mixed pixel, ties broken header > used > reserved > free.
+function resolveMixedPixels(): void {
+  for (let i = 0; i < mixedTotal; i++) {
+    const pixel = mixedPixels[i];
     const base = pixel * 4;
     let state = CELL_HEADER;
-    let best = counts[base + CELL_HEADER];
-    if (counts[base + CELL_USED] > best) { state = CELL_USED; best = counts[base + CELL_USED]; }
-    if (counts[base + CELL_RESERVED] > best) { state = CELL_RESERVED; best = counts[base + CELL_RESERVED]; }
-    if (counts[base + CELL_FREE] > best) { state = CELL_FREE; best = counts[base + CELL_FREE]; }
-    if (state !== CELL_FREE) cells[pixel >> 2] |= state << ((pixel & 3) * 2);
+    let best = mixedCounts[base + CELL_HEADER];
+    if (mixedCounts[base + CELL_USED] > best) { state = CELL_USED; best = mixedCounts[base + CELL_USED]; }
+    if (mixedCounts[base + CELL_RESERVED] > best) { state = CELL_RESERVED; best = mixedCounts[base + CELL_RESERVED]; }
+    if (mixedCounts[base + CELL_FREE] > best) state = CELL_FREE;
+    pixelState[pixel] = state;
+  }
+}
+
+function packStates(cells: Uint8Array): void {
+  for (let i = 0, pixel = 0; i < PACKED_CELL_BYTES; i++, pixel += 4) {
+    cells[i] = pixelState[pixel] | (pixelState[pixel + 1] << 2) | (pixelState[pixel + 2] << 4) | (pixelState[pixel + 3] << 6);
   }
 }
 

@@ -87,3 +87,62 @@ describe("snapshot grid", () => {
     expect(internalFragmentationOf(30, 10)).toBe(0.25);
   });
 });
+
+describe("snapshot grid against a byte-by-byte reference", () => {
+  // The reference: the state of every byte, then the majority per pixel, ties header > used > reserved > free.
+  function referenceCells(arenaBytes: number, blocks: Block[]): number[] {
+    const byteState = new Uint8Array(arenaBytes);
+    for (const [start, bytes, payload, requested] of blocks) {
+      for (let b = start; b < start + bytes; b++) {
+        if (requested < 0) byteState[b] = CELL_FREE;
+        else if (requested === 0 && payload === start + bytes) byteState[b] = CELL_HEADER;
+        else byteState[b] = b < payload ? CELL_HEADER : b < payload + requested ? CELL_USED : CELL_RESERVED;
+      }
+    }
+    const pixelBytes = arenaBytes / GRID_PIXELS;
+    const states: number[] = [];
+    for (let p = 0; p < GRID_PIXELS; p++) {
+      const count = [0, 0, 0, 0];
+      for (let b = p * pixelBytes; b < (p + 1) * pixelBytes; b++) count[byteState[b]]++;
+      let best = CELL_HEADER;
+      for (const s of [CELL_USED, CELL_RESERVED, CELL_FREE]) if (count[s] > count[best]) best = s;
+      states.push(best);
+    }
+    return states;
+  }
+
+  function randomBlocks(arenaBytes: number, seed: number): Block[] {
+    let x = seed;
+    const next = (n: number) => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) % n);
+    const blocks: Block[] = [];
+    let at = 0;
+    while (at < arenaBytes) {
+      const bytes = Math.min(arenaBytes - at, 1 + next(next(4) === 0 ? 4096 : 96));
+      const kind = next(4);
+      if (kind === 0) blocks.push([at, bytes, at, -1]);
+      else if (kind === 1) blocks.push([at, bytes, at + bytes, 0]);
+      else {
+        const header = Math.min(bytes, next(24));
+        const requested = next(bytes - header + 1);
+        blocks.push([at, bytes, at + header, requested]);
+      }
+      at += bytes;
+    }
+    return blocks;
+  }
+
+  for (const [arenaBytes, seed] of [[64 * 1024, 1], [2 * 1024 * 1024, 2], [2 * 1024 * 1024, 3], [8 * 1024 * 1024, 4]] as const) {
+    it(`matches the reference on a random layout (${arenaBytes / 1024} KiB arena, seed ${seed})`, () => {
+      const blocks = randomBlocks(arenaBytes, seed);
+      const { cells } = takeSnapshot(fakeArena(arenaBytes, blocks));
+      expect(Array.from(unpackCells(cells))).toEqual(referenceCells(arenaBytes, blocks));
+    });
+  }
+
+  it("gives the same cells when a snapshot reuses its scratch space after a different arena", () => {
+    const a = randomBlocks(2 * 1024 * 1024, 7);
+    const first = takeSnapshot(fakeArena(2 * 1024 * 1024, a)).cells.slice();
+    takeSnapshot(fakeArena(64 * 1024, randomBlocks(64 * 1024, 8)));
+    expect(takeSnapshot(fakeArena(2 * 1024 * 1024, a)).cells).toEqual(first);
+  });
+});

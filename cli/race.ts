@@ -11,6 +11,7 @@ import { parseTrace } from "../lib/trace/parse.js";
 import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
 import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
 import { race, type RaceResult } from "../lib/race/race.js";
+import { calibrateClockOverhead } from "../lib/race/clock.js";
 import { raceSummaryTable, toArrowBytes } from "../lib/race/tables.js";
 import { UsageError, formatBytes, parseArena, parseInteger, parseList } from "./args.js";
 
@@ -159,7 +160,7 @@ function main(): void {
 
   let result: RaceResult;
   try {
-    result = race(trace, { allocators, arenaBytes: arena, ticks, clock: nanoseconds, onProgress: progressBar() });
+    result = race(trace, { allocators, arenaBytes: arena, ticks, clock: nanoseconds, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
   } catch (error) {
     if (error instanceof RangeError) fail(2, error.message);
     throw error;

@@ -56,6 +56,8 @@ export interface RaceOptions {
   onProgress?: (opsDone: number, ops: number) => void;
   /** A nanosecond clock (Node only: a browser clock is too coarse). When given, 1 op in 64 is timed. */
   clock?: () => number;
+  /** What reading the clock twice costs (calibrateClockOverhead), subtracted from every sample. */
+  clockOverhead?: number;
   /** Paint the 256×256 snapshot at every tick (default true); false leaves `cells` empty and is much cheaper. */
   frames?: boolean;
   /** Run each allocator's check() at every tick (default true). */
@@ -173,7 +175,7 @@ export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
     for (let l = 0; l < lanes.length; l++) {
       const lane = lanes[l];
       if (lane.corrupt !== null) continue;
-      if (clock) replayTimed(lane, trace, done, end, clock); else replay(lane, trace, done, end);
+      if (clock) replayTimed(lane, trace, done, end, clock, options.clockOverhead ?? 0); else replay(lane, trace, done, end);
       if (lane.corrupt !== null) continue;
       const tick = takeTick(lane, end, checkAtTicks, frames);
       if (tick) {
@@ -204,13 +206,14 @@ function replay(lane: Lane, trace: Trace, from: number, to: number): void {
 }
 
 // The same loop with 1 op in NS_SAMPLE_EVERY timed; kept separate so the untimed loop stays lean.
-function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number): void {
+function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number, overhead: number): void {
   const ns = lane.nsHistogram!;
   for (let i = from; i < to; i++) {
     if ((i & (NS_SAMPLE_EVERY - 1)) === 0) {
       const t0 = clock();
       const ok = step(lane, trace, i);
-      recordValue(ns, clock() - t0);
+      const elapsed = clock() - t0 - overhead;
+      recordValue(ns, elapsed > 0 ? elapsed : 0);
       if (!ok) return;
     } else if (!step(lane, trace, i)) return;
   }

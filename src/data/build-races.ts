@@ -9,11 +9,8 @@ import { race, type RaceOptions } from "../lib/race/race.js";
 import type { Trace } from "../lib/trace/types.js";
 import type { LabelledRace } from "../lib/race/tables.js";
 
-export const BUILD_SEED = 1;
-export const BUILD_OPS = 200_000;
-/** Ticks per lane in the metric tables; heat-map frames are kept for every FRAME_EVERY-th of them. */
-export const BUILD_TICKS = 64;
-export const FRAME_EVERY = 2;
+import { BUILD_OPS, BUILD_SEED, BUILD_TICKS, BUILD_TRACE_ARENA } from "../components/build-plan.js";
+export { FRAME_EVERY } from "../components/build-plan.js";
 
 const TRACE_DIR = fileURLToPath(new URL("./traces/", import.meta.url));
 
@@ -40,7 +37,7 @@ export function runBuildRaces(options: RaceOptions = {}, only?: string): Labelle
   if (only !== undefined && sources.length === 0) throw new Error(`no build-time race is named ${JSON.stringify(only)}`);
   return sources.map(({ source, kind, trace }) => {
     const started = Date.now();
-    const result = race(trace(), { ticks: BUILD_TICKS, arenaBytes: kind === "trace" ? "auto" : undefined, ...options });
+    const result = race(trace(), { ticks: BUILD_TICKS, arenaBytes: kind === "trace" ? BUILD_TRACE_ARENA : undefined, ...options });
     console.error(`raced ${source}: ${result.ops} ops × ${result.lanes.length} allocators in ${Date.now() - started} ms`);
     return { source, kind, result };
   });

@@ -153,3 +153,18 @@ describe("race", () => {
     expect(plain[0].cells.length).toBe(0);
   });
 });
+
+describe("clock calibration", () => {
+  it("race: the clock's own cost is subtracted from every sample, never below zero", () => {
+    let t = 0;
+    const lane = race(churn(640), { allocators: ["buddy"], ticks: 1, clock: () => (t += 50), clockOverhead: 50 }).lanes[0];
+    // Each sample reads 50 (two reads 50 apart) less 50 overhead = 0 → bucket 0.
+    expect(lane.nsHistogram![0]).toBe(10);
+  });
+
+  it("calibrateClockOverhead: the median gap between two back-to-back reads", async () => {
+    const { calibrateClockOverhead } = await import("../../lib/race/clock.js");
+    let t = 0;
+    expect(calibrateClockOverhead(() => (t += 7), 101)).toBe(7);
+  });
+});

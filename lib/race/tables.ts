@@ -49,10 +49,14 @@ export function raceSummaryTable(races: LabelledRace[]): Table {
   });
 }
 
-/** One row per lane and tick; `cells` holds the packed snapshot when `frames` is true. */
-export function ticksTable(races: LabelledRace[], { frames = true } = {}): Table {
+/**
+ * One row per lane and tick; `cells` holds the packed snapshot when `frames` is true. `keep`
+ * selects ticks by index (e.g. every second one for the heat-map frames); kept rows keep their
+ * original tick index.
+ */
+export function ticksTable(races: LabelledRace[], { frames = true, keep = (_index: number) => true } = {}): Table {
   const rows = races.flatMap(({ source, result }) =>
-    result.lanes.flatMap((lane) => lane.ticks.map((tick, index) => ({ source, lane, tick, index }))));
+    result.lanes.flatMap((lane) => lane.ticks.map((tick, index) => ({ source, lane, tick, index })).filter((r) => keep(r.index))));
   const columns: Parameters<typeof table>[0] = {
     source: { type: utf8(), values: rows.map((r) => r.source) },
     allocator: { type: utf8(), values: rows.map((r) => r.lane.allocator) },

@@ -16,3 +16,9 @@ export function parseArenaChoice(choice: string): number | "auto" {
   if (!match) throw new RangeError(`invalid arena: ${JSON.stringify(choice)} (choose a size like 2MiB, or auto)`);
   return Number(match[1]) * (match[2] === "KiB" ? KiB : MiB);
 }
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= MiB) return `${+(bytes / MiB).toFixed(2)} MiB`;
+  if (bytes >= KiB) return `${+(bytes / KiB).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

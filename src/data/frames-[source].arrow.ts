@@ -6,11 +6,6 @@ import { FRAME_EVERY, runBuildRaces, writeArrow } from "./build-races.js";
 
 const { values } = parseArgs({ options: { source: { type: "string" } } });
 if (!values.source) throw new Error("frames loader needs --source");
-const races = runBuildRaces({}, values.source).map((race) => ({
-  ...race,
-  result: {
-    ...race.result,
-    lanes: race.result.lanes.map((lane) => ({ ...lane, ticks: lane.ticks.filter((_, i) => (i + 1) % FRAME_EVERY === 0) })),
-  },
-}));
-writeArrow(toArrowBytes(ticksTable(races, { frames: true })));
+// Every FRAME_EVERY-th tick, ending with the last one; rows keep their tick index in the full race.
+const keep = (index: number) => (index + 1) % FRAME_EVERY === 0;
+writeArrow(toArrowBytes(ticksTable(runBuildRaces({}, values.source), { frames: true, keep })));

@@ -54,12 +54,14 @@ describe("data loaders", () => {
     expect(table.getChild("op")!.get(63)).toBe(200_000);
   });
 
-  it("frames-<source>.arrow: 32 frames per allocator as FixedSizeBinary(16384)", () => {
+  it("frames-<source>.arrow: 32 frames per allocator as FixedSizeBinary(16384), at their own tick index", () => {
     const table = tableFromIPC(output("frames-[source].arrow.ts", "--source", "adversarial"));
     const cells = table.schema.fields.find((f) => f.name === "cells")!;
     expect(String(cells.type)).toBe(`FixedSizeBinary[${PACKED_CELL_BYTES}]`);
     expect(table.numRows).toBe(ALLOCATORS.length * 32);
     expect(table.getChild("cells")!.get(0).length).toBe(PACKED_CELL_BYTES);
+    // Frames keep their tick index in the full race: every second tick, ending with the last.
+    expect(Array.from(table.getChild("tick")!.toArray()).slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 2 * i + 1));
   });
 
   it("latency.arrow and latency-ns.arrow: histogram buckets, probes and ns apart", () => {

@@ -1,0 +1,122 @@
+// The race page as a reader uses it: scrubbing, keyboard stepping, hovering, live re-runs, a bad
+// knob, and a shared URL restoring the same view.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+
+const browser = chromiumPath();
+if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
+
+function canvasHashes(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
+    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + ((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])) | 0;
+    return hash;
+  }));
+}
+
+function distinctColours(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
+    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return colours.size;
+  }));
+}
+
+const leaderboardText = (page: Page) => page.locator("table").first().innerText();
+const caption = (page: Page) => page.locator(".scrubber-caption").innerText();
+
+describe.skipIf(!browser)("the race page", () => {
+  let site: Site;
+  beforeAll(async () => { site = await startSite(); }, 600_000);
+  afterAll(async () => { await site?.close(); });
+
+  it("race: five non-blank heat maps of the build-time race, and a leaderboard of five", async () => {
+    const { page, log } = await openPage(site, "");
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    for (const colours of await distinctColours(page)) expect(colours).toBeGreaterThan(1);
+    await expect.poll(() => page.locator("table tbody tr").first().isVisible()).toBe(true);
+    expect(await page.locator("table").first().locator("tbody tr").count()).toBe(5);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("race: the scrubber's buttons and the arrow keys step time and change the pixels", async () => {
+    const { page } = await openPage(site, "");
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    expect(await caption(page)).toBe("tick 64 of 64");
+    const end = await canvasHashes(page);
+    await page.getByRole("button", { name: "step back" }).click();
+    await page.getByRole("button", { name: "step back" }).click();
+    expect(await caption(page)).toBe("tick 62 of 64");
+    await expect.poll(() => canvasHashes(page)).not.toEqual(end);
+    await page.locator("h1").click(); // focus away from any input
+    await page.keyboard.press("ArrowLeft");
+    expect(await caption(page)).toBe("tick 61 of 64");
+    await page.keyboard.press("Home");
+    expect(await caption(page)).toBe("tick 1 of 64");
+    await page.keyboard.press("ArrowRight");
+    expect(await caption(page)).toBe("tick 2 of 64");
+    await expect.poll(() => page.url()).toContain("tick=1");
+    await page.close();
+  });
+
+  it("race: play runs the scrubber forward by itself", async () => {
+    const { page } = await openPage(site, "?tick=0");
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await page.getByRole("button", { name: "play" }).click();
+    await expect.poll(async () => Number(/tick (\d+)/.exec(await caption(page))![1]), { timeout: 5000 }).toBeGreaterThan(5);
+    await page.getByRole("button", { name: "pause" }).click();
+    await page.close();
+  });
+
+  it("race: hovering a pixel names the block under it", async () => {
+    const { page } = await openPage(site, "?stream=larson");
+    const canvas = page.locator(".heap-grid canvas").nth(2);
+    await expect.poll(() => canvas.isVisible()).toBe(true);
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + 5, box.y + 5);
+    const tooltip = page.locator(".heap-tooltip").nth(2);
+    await expect.poll(() => tooltip.innerText(), { timeout: 15_000 }).toMatch(/after op [\d,]+\n(used|free|metadata|dead) block 0x[0-9a-f]+ · /);
+    await page.close();
+  });
+
+  it("race: a live re-run with a new seed changes the leaderboard and the URL", async () => {
+    const { page, log } = await openPage(site, "?stream=larson&mode=live&ops=5000&seed=1");
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms/);
+    const before = await leaderboardText(page);
+    await page.getByRole("spinbutton", { name: "seed" }).fill("2");
+    await page.getByRole("spinbutton", { name: "seed" }).press("Enter");
+    await expect.poll(() => leaderboardText(page), { timeout: 20_000 }).not.toBe(before);
+    await expect.poll(() => page.url()).toContain("seed=2");
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("race: a knob combination the workload rejects shows its message, and the page recovers", async () => {
+    const { page, log } = await openPage(site, "?stream=larson&mode=live&ops=3000");
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in/);
+    const smallest = page.getByRole("spinbutton", { name: "Smallest block (bytes)" });
+    await smallest.fill("5000");
+    await smallest.press("Enter");
+    await expect.poll(() => page.locator(".race-error").first().innerText(), { timeout: 20_000 }).toMatch(/maxSize|minSize/);
+    await smallest.fill("8");
+    await smallest.press("Enter");
+    await expect.poll(() => page.locator(".heap-grid canvas").count(), { timeout: 20_000 }).toBe(5);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("race: a shared URL restores stream, mode, knobs and tick", async () => {
+    const { page } = await openPage(site, "?stream=python_repl&mode=live&seed=9&ops=4000&arena=512KiB&tick=10&freelist.placement=best");
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in/);
+    expect(await page.locator("select").first().locator("option:checked").innerText()).toBe("Python REPL");
+    expect(await page.getByRole("spinbutton", { name: "seed" }).inputValue()).toBe("9");
+    expect(await page.getByLabel("Placement").locator("option:checked").innerText()).toBe("best");
+    expect(await caption(page)).toBe("tick 11 of 64");
+    expect(await page.locator(".race-status").last().innerText()).toMatch(/512 KiB arena/);
+    await page.close();
+  });
+});

@@ -54,7 +54,7 @@ export function raceSummaryTable(races: LabelledRace[]): Table {
  * selects ticks by index (e.g. every second one for the heat-map frames); kept rows keep their
  * original tick index.
  */
-export function ticksTable(races: LabelledRace[], { frames = true, keep = (_index: number) => true } = {}): Table {
+export function ticksTable(races: LabelledRace[], { frames = true, keep = (_index: number): boolean => true } = {}): Table {
   const rows = races.flatMap(({ source, result }) =>
     result.lanes.flatMap((lane) => lane.ticks.map((tick, index) => ({ source, lane, tick, index })).filter((r) => keep(r.index))));
   const columns: Parameters<typeof table>[0] = {

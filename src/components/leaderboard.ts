@@ -23,6 +23,13 @@ export function leaderboardRows(view: RaceView) {
 }
 
 export function leaderboard(view: RaceView, { sort = "failures" }: { sort?: string } = {}): HTMLElement {
+  const root = document.createElement("div");
+  root.className = "leaderboard";
+  root.append(table(view, sort));
+  return root;
+}
+
+function table(view: RaceView, sort: string): HTMLElement {
   return Inputs.table(leaderboardRows(view), {
     sort,
     rows: view.lanes.length + 1,

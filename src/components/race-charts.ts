@@ -63,6 +63,12 @@ export function timelineChart(view: RaceView, { metric, label, width, height = 2
 
 export interface LatencyOptions { mode: "probes" | "ns"; kind?: "all" | "malloc" | "free" | "realloc"; width: number }
 
+function powersOfTwoUpTo(max: number): number[] {
+  const ticks: number[] = [];
+  for (let x = 1; x <= max; x *= 4) ticks.push(x);
+  return ticks;
+}
+
 /** One histogram per lane (log2 buckets), with its p50, p90 and p99 as rules. */
 export function latencyChart(view: RaceView, { mode, kind = "all", width }: LatencyOptions): HTMLElement {
   const rows: Array<{ lane: string; lower: number; upper: number; share: number }> = [];
@@ -91,7 +97,7 @@ export function latencyChart(view: RaceView, { mode, kind = "all", width }: Late
     width,
     height: 70 * lanes.length + 50,
     marginLeft: 90,
-    x: { type: "log", base: 2, label: mode === "ns" ? "ns per op (sampled 1 in 64) →" : "probes per op →", tickFormat: "~s" },
+    x: { type: "log", base: 2, label: mode === "ns" ? "ns per op (sampled 1 in 64) →" : "probes per op →", tickFormat: "~s", ticks: powersOfTwoUpTo(Math.max(...rows.map((r) => r.upper))) },
     y: { label: null, axis: null, domain: [0, 1] },
     fy: { label: null, domain: lanes },
     color: laneColorScale(view),

@@ -94,7 +94,7 @@ export class RaceClient {
       case "error":
         this.pending.delete(reply.id);
         if (this.running === reply.id) this.running = 0;
-        pending.reject(new Error(reply.message));
+        pending.reject(Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }));
         break;
     }
   }

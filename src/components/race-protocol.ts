@@ -5,7 +5,7 @@ import type { RaceView } from "./race-view.js";
 
 export type StreamSource =
   | { kind: "workload"; workload: string; seed: number; ops: number; knobs?: Record<string, unknown> }
-  | { kind: "trace"; name: string; url?: string; text?: string; ops?: number };
+  | { kind: "trace"; name: string; url?: string; text?: string; file?: Blob; ops?: number };
 
 export interface RaceSetup {
   stream: StreamSource;
@@ -25,7 +25,7 @@ export type WorkerReply =
   | { type: "preview"; id: number; view: RaceView; tick: number; ms: number }
   | { type: "result"; id: number; view: RaceView; ms: number; droppedFrees: number }
   | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
-  | { type: "error"; id: number; message: string };
+  | { type: "error"; id: number; message: string; line?: number; text?: string };
 
 export function stateOfBlock(start: number, bytes: number, payload: number, requested: number): BlockInfo["state"] {
   if (requested < 0) return "free";

@@ -3,7 +3,7 @@
 // what lets the page stay responsive while a race runs.
 import { generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
 import { parseTrace } from "../lib/trace/parse.js";
-import { tracePrefix, type Trace } from "../lib/trace/types.js";
+import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
 import { race, resolveArenaBytes } from "../lib/race/race.js";
 import type { Allocator } from "../lib/allocators/types.js";
 import { fromRaceResult } from "./race-view.js";
@@ -16,7 +16,8 @@ let inspected: { key: string; allocator: Allocator; label: string } | null = nul
 const post = (reply: WorkerReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
 
 async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
-  const key = JSON.stringify({ ...stream, text: stream.kind === "trace" && stream.text ? stream.text.length : undefined });
+  // A file or text is keyed by its size and name: good enough to reuse a parse between hovers.
+  const key = JSON.stringify({ ...stream, text: stream.kind === "trace" && stream.text ? stream.text.length : undefined, file: stream.kind === "trace" && stream.file ? stream.file.size : undefined });
   if (key === cachedKey && cachedTrace) return cachedTrace;
   let trace: Trace;
   if (stream.kind === "workload") {
@@ -24,6 +25,10 @@ async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
     trace = generateWorkload(stream.workload, { ...stream.knobs, seed: stream.seed, ops: stream.ops });
   } else {
     let text = stream.text;
+    if (text === undefined && stream.file) {
+      post({ type: "progress", id, phase: "reading", done: 0, total: 1 });
+      text = await stream.file.text();
+    }
     if (text === undefined) {
       if (!stream.url) throw new Error("a trace needs its text or a URL");
       post({ type: "progress", id, phase: "loading", done: 0, total: 1 });
@@ -104,6 +109,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     if (request.type === "race") await runRace(request.id, request.setup, request.previewTick);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
   } catch (error) {
-    post({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error) });
+    const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};
+    post({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error), ...traceError });
   }
 };

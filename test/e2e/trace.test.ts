@@ -1,0 +1,84 @@
+// The "Your trace" page: real files through the file picker, bad files, the sample buttons, and
+// downloads — all without a request leaving the machine.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { ROOT, chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+
+const browser = chromiumPath();
+if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
+
+const dir = mkdtempSync(join(tmpdir(), "heapforge-e2e-"));
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const status = (page: Page) => page.locator(".card .race-status").last().innerText();
+const choose = (page: Page, path: string) => page.locator(".trace-drop input[type=file]").setInputFiles(path);
+
+describe.skipIf(!browser)("the trace page", () => {
+  let site: Site;
+  beforeAll(async () => { site = await startSite(); }, 600_000);
+  afterAll(async () => { await site?.close(); });
+
+  it("trace: a real mtrace file is parsed and raced, with an automatic arena and the same views", async () => {
+    const { page, log } = await openPage(site, "trace");
+    await choose(page, join(ROOT, "src/data/traces/python3-json.mtrace"));
+    await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/parsed and raced in \d+ ms · python3-json\.mtrace · 10,023 ops · 4 MiB arena/);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(5);
+    expect(await page.locator(".leaderboard tbody tr").count()).toBe(5);
+    expect(log.external).toEqual([]);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("trace: a malformed file names the line and shows its text, and the page keeps working", async () => {
+    const { page, log } = await openPage(site, "trace");
+    await choose(page, file("bad.rep", "20000\n2\n3\n1\na 0 10\nzz 1 2\nf 0\n"));
+    const error = page.locator(".trace-error");
+    await expect.poll(() => error.innerText(), { timeout: 20_000 }).toMatch(/Line 6 of the trace is malformed/);
+    expect(await error.locator("pre").innerText()).toBe("zz 1 2");
+    await choose(page, file("good.rep", "20000\n2\n4\n1\na 0 10\na 1 20\nf 0\nf 1\n"));
+    await expect.poll(() => status(page), { timeout: 20_000 }).toMatch(/parsed and raced .* good\.rep · 4 ops/);
+    expect(await error.count()).toBe(0);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("trace: an empty file and a binary file get a plain message", async () => {
+    const { page } = await openPage(site, "trace");
+    await choose(page, file("empty.rep", ""));
+    await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 20_000 }).toMatch(/not a trace HeapForge can read/);
+    await choose(page, file("blob.bin", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 97) & 255))));
+    await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 20_000 }).toMatch(/not a trace HeapForge can read/);
+    await page.close();
+  });
+
+  it("trace: frees of addresses never allocated are counted and explained", async () => {
+    const { page } = await openPage(site, "trace");
+    const mtrace = "= Start\n@ ./prog:[0x401000] + 0x55550000 0x40\n@ ./prog:[0x401000] - 0x7777000\n@ ./prog:[0x401000] - 0x55550000\n= End\n";
+    await choose(page, file("dropped.mtrace", mtrace));
+    await expect.poll(() => page.locator(".dropped-frees").innerText(), { timeout: 20_000 }).toMatch(/^1 frees were dropped/);
+    await page.close();
+  });
+
+  it("trace: a sample is one click away, the arena can be changed, and the race downloads as Arrow and CSV", async () => {
+    const { page, log } = await openPage(site, "trace");
+    await page.getByRole("button", { name: "sqlite3-index" }).click();
+    await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/sqlite3-index · 16,885 ops · 2 MiB arena/);
+    await page.getByLabel("arena per allocator").selectOption({ label: "8MiB" });
+    await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/8 MiB arena/);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).first().click()]);
+    const text = readFileSync((await csv.path())!, "utf8");
+    expect(text.split("\n")[0]).toMatch(/^source,arenaBytes,ops,allocator,failures/);
+    expect(text.trim().split("\n")).toHaveLength(6);
+    const [arrow] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Arrow" }).first().click()]);
+    expect(readFileSync((await arrow.path())!).subarray(0, 6).toString()).toBe("ARROW1");
+    expect(log.external).toEqual([]);
+    await page.close();
+  });
+});

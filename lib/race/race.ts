@@ -60,8 +60,14 @@ export interface RaceOptions {
   clockOverhead?: number;
   /** Paint the 256×256 snapshot at every tick (default true); false leaves `cells` empty and is much cheaper. */
   frames?: boolean;
-  /** Run each allocator's check() at every tick (default true). */
+  /** Run each allocator's check() at ticks (default true); false never checks. */
   checkAtTicks?: boolean;
+  /**
+   * Check at every n-th tick and always at the last (default 8). check() walks the whole heap and
+   * every list, so checking all 64 ticks would cost more than the race; the shadow heap still
+   * vets every single op.
+   */
+  checkEvery?: number;
   /** Called once per lane after the race with the allocator in its final state (for heap dumps). */
   onFinish?: (allocator: Allocator, label: string, lane: number) => void;
 }
@@ -98,6 +104,7 @@ export interface RaceResult {
 }
 
 export const DEFAULT_TICKS = 64;
+export const DEFAULT_CHECK_EVERY = 8;
 export const NS_SAMPLE_EVERY = 64;
 const NOT_LIVE = -1;  // addrById: the id has no block in this lane
 const FAILED = -2;    // addrById: the id's malloc failed in this lane, so its free is skipped
@@ -165,6 +172,8 @@ export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
   const clock = options.clock;
   const lanes = resolveLanes(options).map((spec) => new Lane(spec, arenaBytes, idCount, clock !== undefined));
   const checkAtTicks = options.checkAtTicks ?? true;
+  const checkEvery = options.checkEvery ?? DEFAULT_CHECK_EVERY;
+  if (!Number.isInteger(checkEvery) || checkEvery < 1) throw new RangeError(`invalid checkEvery: ${String(checkEvery)} (must be a positive integer)`);
   const frames = options.frames ?? true;
   const n = trace.length;
   const ticks = Math.min(tickCount, Math.max(n, 1));
@@ -177,7 +186,7 @@ export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
       if (lane.corrupt !== null) continue;
       if (clock) replayTimed(lane, trace, done, end, clock, options.clockOverhead ?? 0); else replay(lane, trace, done, end);
       if (lane.corrupt !== null) continue;
-      const tick = takeTick(lane, end, checkAtTicks, frames);
+      const tick = takeTick(lane, end, checkAtTicks && (k % checkEvery === 0 || k === ticks), frames);
       if (tick) {
         lane.ticks.push(tick);
         options.onTick?.(lane.spec.allocator, tick, l);
@@ -282,11 +291,11 @@ function step(lane: Lane, trace: Trace, i: number): boolean {
 
 const NO_CELLS = new Uint8Array(0);
 
-function takeTick(lane: Lane, op: number, checkAtTicks: boolean, frames: boolean): Tick | null {
+function takeTick(lane: Lane, op: number, check: boolean, frames: boolean): Tick | null {
   const allocator = lane.allocator;
   let snapshot: Snapshot;
   try {
-    if (checkAtTicks) allocator.check();
+    if (check) allocator.check();
     snapshot = frames ? takeSnapshot(allocator) : { ...censusOf(allocator), cells: NO_CELLS };
   } catch (error) {
     lane.stop(op, error instanceof Error ? error.message : String(error));

@@ -9,6 +9,9 @@ import type { Allocator } from "../lib/allocators/types.js";
 import { fromRaceResult } from "./race-view.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
 
+/** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
+const PREVIEW_MAX_OPS = 60_000;
+
 let cachedKey = "";
 let cachedTrace: Trace | null = null;
 let inspected: { key: string; allocator: Allocator; label: string } | null = null;
@@ -68,10 +71,13 @@ async function runRace(id: number, setup: RaceSetup, previewTick: number): Promi
   const kind = setup.stream.kind;
 
   // First the frame the reader is looking at, so something is on screen within milliseconds…
+  // (unless that alone means replaying a long trace: then the full race is the faster answer).
   const prefix = tracePrefix(trace, opAtTick(trace.length, setup.ticks, previewTick));
-  const preview = fromRaceResult(race(prefix, { lanes, arenaBytes, ticks: 1, checkAtTicks: false }), { source, kind });
-  for (const lane of preview.lanes) lane.frameTicks = lane.frameTicks.map(() => previewTick);
-  post({ type: "preview", id, view: preview, tick: previewTick, ms: performance.now() - started }, transferablesOf(preview));
+  if (prefix.length <= PREVIEW_MAX_OPS) {
+    const preview = fromRaceResult(race(prefix, { lanes, arenaBytes, ticks: 1, checkAtTicks: false }), { source, kind });
+    for (const lane of preview.lanes) lane.frameTicks = lane.frameTicks.map(() => previewTick);
+    post({ type: "preview", id, view: preview, tick: previewTick, ms: performance.now() - started }, transferablesOf(preview));
+  }
 
   // …then the whole race, every tick, with each allocator's check() at every tick.
   const result = race(trace, {

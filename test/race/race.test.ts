@@ -168,3 +168,30 @@ describe("clock calibration", () => {
     expect(calibrateClockOverhead(() => (t += 7), 101)).toBe(7);
   });
 });
+
+describe("checks at ticks", () => {
+  function countingChecks(options: Parameters<typeof race>[1]) {
+    let checks = 0;
+    race(churn(640), {
+      ...options,
+      lanes: [{ allocator: "buddy", create: (o) => { const a = createAllocator("buddy", o); const check = a.check.bind(a); a.check = () => { checks++; check(); }; return a; } }],
+    });
+    return checks;
+  }
+
+  it("race: check() runs at every 8th tick and the last by default, every tick with checkEvery 1, never when off", () => {
+    expect(countingChecks({ ticks: 64 })).toBe(8);
+    expect(countingChecks({ ticks: 10 })).toBe(2); // ticks 8 and 10
+    expect(countingChecks({ ticks: 10, checkEvery: 1 })).toBe(10);
+    expect(countingChecks({ ticks: 10, checkAtTicks: false })).toBe(0);
+  });
+
+  it("race: a heap that fails its check() at a tick is stopped with the allocator's message", () => {
+    const result = race(churn(640), {
+      ticks: 4, checkEvery: 1,
+      lanes: [{ allocator: "buddy", create: (o) => { const a = createAllocator("buddy", o); let n = 0; const check = a.check.bind(a); a.check = () => { if (++n === 2) throw new Error("buddy: free lists should be sorted at 0x40"); check(); }; return a; } }],
+    });
+    expect(result.lanes[0].corrupt).toBe("stopped at op 320: buddy: free lists should be sorted at 0x40");
+    expect(result.lanes[0].ticks).toHaveLength(1);
+  });
+});

@@ -1,9 +1,12 @@
 // Every page in real headless Chromium: loads without console errors, failed requests or requests
 // leaving the machine; heat maps are painted; inputs re-render; narrow screens do not overflow.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import config from "../../observablehq.config.js";
 import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
 
-const PAGES = ["", "allocators"];
+type ConfigPage = { path: string; pages?: ConfigPage[] };
+/** Every page in the site map, "" for the home page. */
+const PAGES = (config.pages as ConfigPage[]).flatMap((p) => (p.pages ? p.pages : [p])).map((p) => p.path.replace(/^\//, ""));
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
 

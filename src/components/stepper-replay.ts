@@ -377,7 +377,7 @@ function describeSegfitPlacement(c: StepContext, block: WalkBlock, source: WalkB
   const own = `class ${k} (${classRange(k)})`;
   let route: string;
   if (j === k && head === lists[k].list.find((b) => b.start === source?.start)) route = `Fast path: the head of the list of ${own} fits`;
-  else if (j === k) route = `The head of the list of ${own} (${bytesText(head.bytes)}) is too small; first fit within the class found a ${bytesText(source!.bytes)} block further down`;
+  else if (j === k) route = `The head of the list of ${own} holds only ${bytesText(head.bytes)}, too small; first fit within the class found a ${bytesText(source!.bytes)} block further down`;
   else if (head && (c.allocator as SegFitAllocator).searchLimit === 0) route = `With search limit 0 the allocator does not search ${own} at all: one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
   else if (head) route = `Nothing on the list of ${own} fits, so one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
   else route = `${capitalize(own)} is empty, so one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;

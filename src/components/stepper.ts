@@ -22,6 +22,8 @@ export interface StepperOptions {
   rowBytes?: number;
   /** …and below 560 px. */
   narrowRowBytes?: number;
+  /** Leave a wider gap before every row that starts a new section of this many bytes (a slab). */
+  sectionBytes?: number;
   /** The step shown first (0 = the empty arena). */
   step?: number;
   /** Called whenever the reader moves to another step (a page can keep it across re-renders). */
@@ -31,7 +33,7 @@ export interface StepperOptions {
 }
 
 /** A replay with its controls; a script or knob the allocator rejects gives a message instead. */
-export function stepper(name: AllocatorName, { options = {}, script, windowBytes = 1024, rowBytes = 256, narrowRowBytes = rowBytes / 2, step = 0, onStep, label }: StepperOptions): HTMLElement {
+export function stepper(name: AllocatorName, { options = {}, script, windowBytes = 1024, rowBytes = 256, narrowRowBytes = rowBytes / 2, sectionBytes, step = 0, onStep, label }: StepperOptions): HTMLElement {
   installStyles();
   let run: Replay;
   try {
@@ -86,7 +88,7 @@ export function stepper(name: AllocatorName, { options = {}, script, windowBytes
     width = available;
     const state = run.states[current];
     drawing.replaceChildren(arenaStrip(state, {
-      windowBytes, width: available, rowBytes: available < 560 ? narrowRowBytes : rowBytes, markers: markersOf(state.detail),
+      windowBytes, width: available, rowBytes: available < 560 ? narrowRowBytes : rowBytes, markers: markersOf(state.detail), sectionBytes,
     }));
   }
 
@@ -101,7 +103,6 @@ export function stepper(name: AllocatorName, { options = {}, script, windowBytes
     next.disabled = current === last;
     caption.textContent = current === 0 ? state.caption : `${current}. ${state.caption}`;
     effect.textContent = state.effect;
-    figcaption.textContent = windowNote(state.blocks, windowBytes, run.arenaBytes, width < 560 ? narrowRowBytes : rowBytes);
     stats.textContent = statsText(state);
     detail.replaceChildren(...detailNodes(state.detail));
     for (const chip of chips.querySelectorAll<HTMLButtonElement>("button")) {
@@ -111,6 +112,7 @@ export function stepper(name: AllocatorName, { options = {}, script, windowBytes
       else chip.removeAttribute("aria-current");
     }
     draw();
+    figcaption.textContent = windowNote(state.blocks, windowBytes, run.arenaBytes, width < 560 ? narrowRowBytes : rowBytes);
     if (changed) onStep?.(current);
   }
 
@@ -181,6 +183,7 @@ export interface StripOptions {
   markers?: Marker[];
   /** "all": every block wide enough gets its address; "focus": only the focused block. */
   labels?: "all" | "focus";
+  sectionBytes?: number;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -188,6 +191,8 @@ const ROW_HEIGHT = 30;
 const BAND = 16;
 const GAP = 6;
 const CHAR_WIDTH = 6.1; // 10 px monospace
+const GUTTER = 44;
+const SECTION_GAP = 12;
 
 type Segment = { from: number; to: number; state: 0 | 1 | 2 | 3 };
 
@@ -205,10 +210,13 @@ function segmentsOf(b: WalkBlock): Segment[] {
 }
 
 /** The first `windowBytes` of the arena as rows of `rowBytes`, addresses labelled above each row. */
-export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, markers = [], labels = "all" }: StripOptions): SVGSVGElement {
+export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, markers = [], labels = "all", sectionBytes }: StripOptions): SVGSVGElement {
   const rows = Math.ceil(windowBytes / rowBytes);
-  const scale = width / rowBytes;
-  const height = rows * (BAND + ROW_HEIGHT + GAP) - GAP;
+  // A gutter on the left names the address each row starts at.
+  const gutter = GUTTER;
+  const scale = (width - gutter) / rowBytes;
+  const sectionOf = (row: number) => (sectionBytes && sectionBytes > rowBytes ? Math.floor((row * rowBytes) / sectionBytes) : 0);
+  const height = rows * (BAND + ROW_HEIGHT + GAP) - GAP + sectionOf(rows - 1) * SECTION_GAP;
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("width", String(width));
   svg.setAttribute("height", String(height));
@@ -217,8 +225,8 @@ export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, mar
   svg.setAttribute("aria-label", `the first ${bytesText(windowBytes)} of the arena after ${state.caption}`);
   svg.style.maxWidth = "100%";
   svg.style.display = "block";
-  const rowTop = (row: number) => row * (BAND + ROW_HEIGHT + GAP) + BAND;
-  const xOf = (addr: number) => (addr % rowBytes) * scale;
+  const rowTop = (row: number) => row * (BAND + ROW_HEIGHT + GAP) + BAND + sectionOf(row) * SECTION_GAP;
+  const xOf = (addr: number) => gutter + (addr % rowBytes) * scale;
 
   // Cut a byte range at row ends: one piece per row it touches.
   const pieces = (from: number, to: number, visit: (row: number, x0: number, x1: number) => void) => {
@@ -230,6 +238,12 @@ export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, mar
     }
   };
 
+  for (let row = 0; row < rows; row++) {
+    const label = svgElement("text", { x: 0, y: rowTop(row) + ROW_HEIGHT / 2 + 3.5 });
+    label.textContent = hex(row * rowBytes);
+    label.setAttribute("class", "stepper-label");
+    svg.append(label);
+  }
   const visible = state.blocks.filter((b) => b.start < windowBytes);
   for (const b of visible) {
     for (const s of segmentsOf(b)) {
@@ -248,7 +262,9 @@ export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, mar
   const focus = state.focus;
   if (focus) {
     pieces(focus.start, focus.start + focus.bytes, (row, x0, x1) => {
-      const outline = rect(x0 + 1, rowTop(row) + 1, Math.max(1, x1 - x0 - 2), ROW_HEIGHT - 2, "none");
+      // Never thinner than a few pixels: a 16-byte object in a 16 KiB row must still be findable.
+      const inset = x1 - x0 > 6 ? 1 : -1.5;
+      const outline = rect(x0 + inset, rowTop(row) + 1, Math.max(3, x1 - x0 - 2 * inset), ROW_HEIGHT - 2, "none");
       outline.style.stroke = "var(--theme-foreground, #1b1e23)";
       outline.style.strokeWidth = "2";
       outline.setAttribute("class", "stepper-focus");
@@ -263,7 +279,7 @@ export function arenaStrip(state: StepState, { windowBytes, width, rowBytes, mar
     const row = Math.floor(addr / rowBytes);
     const x = xOf(addr);
     const textWidth = text.length * CHAR_WIDTH;
-    const x0 = Math.min(Math.max(0, x - 1), width - textWidth);
+    const x0 = Math.min(Math.max(gutter, x - 1), width - textWidth);
     const x1 = x0 + textWidth;
     if (taken.some((t) => t.row === row && x0 < t.x1 + 4 && x1 > t.x0 - 4)) return;
     taken.push({ row, x0, x1 });

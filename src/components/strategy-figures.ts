@@ -29,6 +29,8 @@ export interface LatencyRow { source: string; allocator: AllocatorName; label: s
 export interface Metric {
   key: string;
   label: string;
+  /** What the number means, and which way is better: a chart's caption. */
+  meaning: string;
   /** The chart's axis, with its direction. */
   axis: string;
   lowerIsBetter: boolean;
@@ -41,23 +43,23 @@ export const pct = (x: number) => `${(100 * x).toFixed(x > 0 && x < 0.01 ? 2 : x
 
 export const METRICS: Record<"failures" | "peakFragmentation" | "internalFragmentation" | "utilization" | "probesP99", Metric> = {
   failures: {
-    key: "failures", label: "failed mallocs", axis: "failed mallocs per 1,000 ops (fewer is better) →", lowerIsBetter: true,
+    key: "failures", label: "failed mallocs", meaning: "mallocs that returned NULL, per 1,000 operations; fewer is better", axis: "failed mallocs per 1,000 ops →", lowerIsBetter: true,
     value: (r) => (1000 * r.failures) / Math.max(1, r.opsRun), format: (x) => (x === 0 ? "none" : `${x < 10 ? x.toFixed(1) : x.toFixed(0)} per 1,000 ops`),
   },
   peakFragmentation: {
-    key: "peakFragmentation", label: "peak fragmentation", axis: "peak fragmentation, 1 − largest hole ÷ free bytes (lower is better) →", lowerIsBetter: true,
+    key: "peakFragmentation", label: "peak fragmentation", meaning: "the worst moment of 1 − largest hole ÷ free bytes; lower is better", axis: "peak fragmentation →", lowerIsBetter: true,
     value: (r) => r.peakFragmentation, format: pct,
   },
   internalFragmentation: {
-    key: "internalFragmentation", label: "internal fragmentation", axis: "internal fragmentation, reserved ÷ allocated bytes (lower is better) →", lowerIsBetter: true,
+    key: "internalFragmentation", label: "internal fragmentation", meaning: "reserved ÷ (asked-for + reserved) bytes at the end: rounding, footers, dead objects; lower is better", axis: "internal fragmentation →", lowerIsBetter: true,
     value: (r) => r.internalFragmentation, format: pct,
   },
   utilization: {
-    key: "utilization", label: "utilization", axis: "utilization, peak live bytes ÷ high-water mark (higher is better) →", lowerIsBetter: false,
+    key: "utilization", label: "utilization", meaning: "peak live bytes ÷ the highest address ever used; higher is better", axis: "utilization →", lowerIsBetter: false,
     value: (r) => r.utilization, format: pct,
   },
   probesP99: {
-    key: "probesP99", label: "p99 probes per op", axis: "probes per op at the 99th percentile (fewer is better) →", lowerIsBetter: true,
+    key: "probesP99", label: "p99 probes per op", meaning: "headers, list nodes and bitmap words the slowest 1% of operations touched; fewer is better", axis: "99th-percentile probes per op →", lowerIsBetter: true,
     value: (r) => r.probesP99, format: (x) => `${x}`, log: true,
   },
 };
@@ -83,8 +85,10 @@ export function raceScorecard(rows: readonly RaceRow[], { allocator, metric, wid
   const logFloor = 0.5;
   return Plot.plot({
     title,
+    caption: metric.meaning,
     width,
-    height: 30 + order.length * 28,
+    height: 44 + order.length * 28,
+    marginTop: 8,
     marginLeft: narrow ? 118 : 150,
     marginRight: narrow ? 28 : 90,
     x: metric.log
@@ -133,26 +137,38 @@ export function tickChart(ticks: readonly TickRow[], { allocator, source, metric
 
 export interface ProbeChartOptions { allocator: AllocatorName; source: string; kind?: "all" | "malloc" | "free" | "realloc"; width?: number; title?: string }
 
-/** How many probes one op took: the share of ops in each log₂ bucket, per allocator, this one heavy. */
+/**
+ * How many probes one op took, as a cumulative share: at x, the share of ops that touched at most
+ * x headers, nodes or bitmap words (log₂ buckets). A line that reaches 100% early is a fast allocator.
+ */
 export function probeChart(latency: readonly LatencyRow[], { allocator, source, kind = "malloc", width = 640, title }: ProbeChartOptions): HTMLElement | SVGSVGElement {
   const rows = latency.filter((r) => r.source === source && r.kind === kind);
-  const totals = new Map<string, number>();
-  for (const r of rows) totals.set(r.allocator, (totals.get(r.allocator) ?? 0) + r.count);
-  const data = rows.map((r) => ({ ...r, name: ALLOCATOR_INFO[r.allocator].title, mine: r.allocator === allocator, share: r.count / totals.get(r.allocator)! }));
-  data.sort((a, b) => a.bucket - b.bucket);
+  const top = Math.max(2, ...rows.map((r) => r.upper));
+  const data = ALLOCATORS.flatMap((name) => {
+    const mine = rows.filter((r) => r.allocator === name).sort((a, b) => a.bucket - b.bucket);
+    const total = mine.reduce((sum, r) => sum + r.count, 0);
+    if (total === 0) return [];
+    let running = 0;
+    const points = mine.map((r) => ({ upper: r.upper, share: (running += r.count) / total }));
+    // Start at the first bucket's floor and run on to the right edge, so every line spans the chart.
+    return [{ upper: Math.max(0.5, points[0].upper / 2), share: 0 }, ...points, { upper: top, share: 1 }]
+      .map((p) => ({ ...p, name: ALLOCATOR_INFO[name].title, mine: name === allocator }));
+  });
+  const what = kind === "all" ? "ops" : `${kind}s`;
   return Plot.plot({
     title,
+    caption: `At x, the share of ${what} that touched at most x headers, list nodes or bitmap words. Further up and further left is faster.`,
     width,
     height: 240,
     marginLeft: 52,
-    x: { type: "log", base: 2, label: `probes per ${kind === "all" ? "op" : kind} (bucket upper bound) →`, grid: true },
-    y: { label: "↑ share of ops", tickFormat: "%", grid: true, domain: [0, 1] },
+    x: { type: "log", base: 2, label: `probes per ${kind === "all" ? "op" : kind} →`, grid: true },
+    y: { label: `↑ share of ${what}`, tickFormat: "%", grid: true, domain: [0, 1] },
     color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].title), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
     marks: [
       Plot.ruleY([0]),
-      Plot.line(data.filter((d) => !d.mine), { x: "upper", y: "share", stroke: "name", strokeOpacity: 0.55, marker: "circle" }),
-      Plot.line(data.filter((d) => d.mine), { x: "upper", y: "share", stroke: "name", strokeWidth: 3, marker: "circle" }),
-      Plot.tip(data, Plot.pointer({ x: "upper", y: "share", title: (d) => `${d.name}: ${pct(d.share)} of ${kind === "all" ? "ops" : kind + "s"} took ≤ ${d.upper} probes` })),
+      Plot.line(data.filter((d) => !d.mine), { x: "upper", y: "share", z: "name", stroke: "name", strokeOpacity: 0.6, curve: "step-after" }),
+      Plot.line(data.filter((d) => d.mine), { x: "upper", y: "share", z: "name", stroke: "name", strokeWidth: 3, curve: "step-after" }),
+      Plot.tip(data, Plot.pointer({ x: "upper", y: "share", title: (d) => `${d.name}: ${pct(d.share)} of ${what} took ≤ ${d.upper} probes` })),
     ],
   });
 }

@@ -34,6 +34,13 @@ export function bucketRange(upper: number, unit: "bytes" | "ops"): string {
   return upper <= 1024 ? `${lower}–${upper} B` : `${formatCount(lower)} B–${formatBytes(upper, 0)}`;
 }
 
+// resize() can report a sliver of a width while a page lays out; below the margins Plot would draw
+// bars of negative width, so charts never go narrower than this.
+const MIN_WIDTH = 200;
+function atLeast(width: number): number {
+  return Number.isFinite(width) ? Math.max(MIN_WIDTH, width) : MIN_WIDTH;
+}
+
 /** Powers of two from lo to hi, thinned to at most `most` ticks (every 2nd, 4th, … power). */
 function powerTicks(lo: number, hi: number, most: number): number[] {
   const first = Math.ceil(Math.log2(lo)), last = Math.floor(Math.log2(hi));
@@ -48,7 +55,8 @@ function powerTicks(lo: number, hi: number, most: number): number[] {
  * shares of all values so that streams of different lengths compare.
  */
 export function bucketChart(buckets: readonly Bucket[], options: BucketChartOptions = {}): Element {
-  const { width = 640, height = 220, unit = "bytes", noun = unit === "bytes" ? "requests" : "blocks", color = unit === "bytes" ? REQUESTED_COLOR : LIFETIME_COLOR } = options;
+  const { width: requested = 640, height = 220, unit = "bytes", noun = unit === "bytes" ? "requests" : "blocks", color = unit === "bytes" ? REQUESTED_COLOR : LIFETIME_COLOR } = options;
+  const width = atLeast(requested);
   const total = buckets.reduce((sum, bucket) => sum + bucket.count, 0);
   if (total === 0) return note(unit === "bytes" ? "No requests in this stream." : "No block was freed, so no lifetime is known.");
   const data = buckets.map((bucket) => ({
@@ -76,27 +84,40 @@ export function bucketChart(buckets: readonly Bucket[], options: BucketChartOpti
   });
 }
 
-export interface LiveChartOptions { width?: number; height?: number; color?: string; arenaBytes?: number }
+export interface LiveChartOptions {
+  width?: number; height?: number; color?: string;
+  /** The true peak from the profile: the series is sampled, so its highest point can fall short of it. */
+  peakLiveBytes?: number;
+}
 
 /** Requested bytes live after each op: the stream's phase shape (ramp, peaks, plateau). */
 export function liveChart(points: readonly LivePoint[], options: LiveChartOptions = {}): Element {
-  const { width = 640, height = 220, color = REQUESTED_COLOR } = options;
+  const { height = 220, color = REQUESTED_COLOR } = options;
+  const width = atLeast(options.width ?? 640);
   if (points.length === 0) return note("No ops in this stream.");
-  const peak = points.reduce((best, point) => (point.liveBytes > best.liveBytes ? point : best), points[0]);
+  const sampled = points.reduce((best, point) => (point.liveBytes > best.liveBytes ? point : best), points[0]);
+  const peakBytes = Math.max(sampled.liveBytes, options.peakLiveBytes ?? 0);
+  const between = peakBytes > sampled.liveBytes;
   const data = [{ op: 0, liveBytes: 0, liveBlocks: 0 }, ...points];
+  const lastOp = points[points.length - 1].op;
   return Plot.plot({
     width, height,
     marginLeft: 64, marginRight: 16, marginBottom: 36,
     x: { label: "op →", tickFormat: (n: number) => formatOps(n), ticks: Math.max(2, Math.floor(width / 90)) },
-    y: { label: "↑ requested bytes live", domain: [0, peak.liveBytes * 1.08], ticks: byteTicks(peak.liveBytes, Math.max(2, Math.floor(height / 45))), tickFormat: (n: number) => formatBytes(n, 0), grid: true },
+    y: { label: "↑ requested bytes live", domain: [0, peakBytes * 1.12], ticks: byteTicks(peakBytes, Math.max(2, Math.floor(height / 45))), tickFormat: (n: number) => formatBytes(n), grid: true },
     marks: [
       Plot.areaY(data, { x: "op", y: "liveBytes", fill: color, fillOpacity: 0.25, curve: "step-before" }),
       Plot.lineY(data, { x: "op", y: "liveBytes", stroke: color, strokeWidth: 1.5, curve: "step-before" }),
-      Plot.dot([peak], { x: "op", y: "liveBytes", fill: color, r: 3 }),
-      Plot.text([peak], {
-        x: "op", y: "liveBytes", text: () => `peak ${formatBytes(peak.liveBytes)}`, dy: -8,
-        textAnchor: peak.op > 0.75 * points[points.length - 1].op ? "end" : "start", fill: "currentColor",
-      }),
+      // A peak that fell between two samples is drawn as a line at its height, not as a point.
+      between
+        ? Plot.ruleY([peakBytes], { stroke: color, strokeDasharray: "4,3" })
+        : Plot.dot([sampled], { x: "op", y: "liveBytes", fill: color, r: 3 }),
+      between
+        ? Plot.text([peakBytes], { y: (d: number) => d, text: () => `peak ${formatBytes(peakBytes)} (between samples)`, frameAnchor: "right", dy: -7, fill: "currentColor" })
+        : Plot.text([sampled], {
+          x: "op", y: "liveBytes", text: () => `peak ${formatBytes(peakBytes)}`, dy: -8,
+          textAnchor: sampled.op > 0.75 * lastOp ? "end" : "start", fill: "currentColor",
+        }),
       Plot.ruleY([0]),
       Plot.tip(data, Plot.pointerX({
         x: "op", y: "liveBytes",
@@ -124,9 +145,9 @@ function formatOps(n: number): string {
 /** The per-tick metrics a lane chart can draw, with their axis label and format. */
 export const LANE_METRICS = {
   fragmentation: { label: "fragmentation score", format: (x: number) => pct(x, 0), tip: (x: number) => pct(x) },
-  liveBytes: { label: "requested bytes live", format: (x: number) => formatBytes(x, 0), tip: (x: number) => formatBytes(x) },
-  highWater: { label: "high-water mark", format: (x: number) => formatBytes(x, 0), tip: (x: number) => formatBytes(x) },
-  failures: { label: "failures so far (symlog scale)", format: (x: number) => formatOps(x), tip: (x: number) => formatCount(x) },
+  liveBytes: { label: "requested bytes live", format: (x: number) => formatBytes(x), tip: (x: number) => formatBytes(x) },
+  highWater: { label: "high-water mark", format: (x: number) => formatBytes(x), tip: (x: number) => formatBytes(x) },
+  failures: { label: "failures so far", format: (x: number) => formatOps(x), tip: (x: number) => formatCount(x) },
 } as const;
 export type LaneMetric = keyof typeof LANE_METRICS;
 
@@ -134,7 +155,8 @@ export interface LaneChartOptions { width?: number; height?: number; metric?: La
 
 /** One line per allocator, coloured as everywhere on the site (LANE_COLORS in ALLOCATORS order). */
 export function laneChart(ticks: readonly LaneTick[], options: LaneChartOptions = {}): Element {
-  const { width = 640, height = 260, metric = "fragmentation", arenaBytes } = options;
+  const { height = 260, metric = "fragmentation", arenaBytes } = options;
+  const width = atLeast(options.width ?? 640);
   const spec = LANE_METRICS[metric];
   if (!spec) return note(`Unknown metric ${JSON.stringify(metric)} (must be one of ${Object.keys(LANE_METRICS).join(", ")}).`);
   if (ticks.length === 0) return note("No ticks were recorded for this race.");
@@ -144,7 +166,7 @@ export function laneChart(ticks: readonly LaneTick[], options: LaneChartOptions 
     marginLeft: 64, marginRight: 16, marginBottom: 36,
     color: { type: "ordinal", domain: [...ALLOCATORS], range: LANE_COLORS.slice(0, ALLOCATORS.length) as string[], legend: true },
     x: { label: "op →", tickFormat: (n: number) => formatOps(n), ticks: Math.max(2, Math.floor(width / 90)) },
-    y: { label: `↑ ${spec.label}`, tickFormat: spec.format, grid: true, ...yScaleOf(metric, ticks, height) },
+    y: { label: `↑ ${spec.label}${metric === "failures" ? " (symlog scale)" : ""}`, tickFormat: spec.format, grid: true, ...yScaleOf(metric, ticks, height, ceiling[0]) },
     marks: [
       Plot.ruleY([0]),
       Plot.ruleY(ceiling, { stroke: "currentColor", strokeDasharray: "4,3", strokeOpacity: 0.6 }),
@@ -158,9 +180,9 @@ export function laneChart(ticks: readonly LaneTick[], options: LaneChartOptions 
   });
 }
 
-function yScaleOf(metric: LaneMetric, ticks: readonly LaneTick[], height: number): Record<string, unknown> {
+function yScaleOf(metric: LaneMetric, ticks: readonly LaneTick[], height: number, ceiling = 0): Record<string, unknown> {
   if (metric === "fragmentation") return { domain: [0, 1] };
-  const max = Math.max(0, ...ticks.map((tick) => tick[metric]));
+  const max = Math.max(ceiling, ...ticks.map((tick) => tick[metric]));
   // Symlog: one allocator's tens of thousands of failures must not flatten another's dozens.
   if (metric === "failures") {
     const top = Math.max(1, max);

@@ -235,3 +235,15 @@ export function liveBandAfter(live: readonly LivePoint[], from: number): { low: 
   if (after.length === 0) return { low: 0, high: 0 };
   return { low: Math.min(...after.map((p) => p.liveBytes)), high: Math.max(...after.map((p) => p.liveBytes)) };
 }
+
+/** How many values of a histogram are at most `bytes` (exact when `bytes` is a bucket bound). */
+export function countAtMost(buckets: readonly Bucket[], bytes: number): number {
+  return buckets.reduce((sum, bucket) => sum + (bucket.upper <= bytes ? bucket.count : 0), 0);
+}
+
+/** One allocator's outcome, by name (pages quote single figures from it). */
+export function laneOf<T extends LaneOutcome>(lanes: readonly T[], allocator: string): T {
+  const lane = lanes.find((l) => l.allocator === allocator);
+  if (!lane) throw new Error(`no lane for allocator ${JSON.stringify(allocator)}`);
+  return lane;
+}

@@ -113,27 +113,28 @@ export function verdict(ranked: readonly RankedLane[], shape: StreamShape): HTML
   const p = element("p", "workload-verdict");
   if (ranked.length === 0) { p.textContent = "No allocator raced this stream."; return p; }
   const requests = shape.summary.mallocs + shape.summary.reallocs;
+  const what = shape.summary.reallocs > 0 ? "requests (mallocs and reallocs)" : "mallocs";
   const [first, second] = ranked;
   const clean = ranked.filter((lane) => lane.failures === 0 && lane.corrupt === null);
   const sentences: string[] = [];
 
   if (clean.length === 0) {
-    sentences.push(`No allocator served all ${formatCount(requests)} requests; ${first.label} failed the fewest, ${formatCount(first.failures)} (${share(first.failures, requests)}).`);
+    sentences.push(`No allocator served all ${formatCount(requests)} ${what}; ${first.label} failed the fewest, ${formatCount(first.failures)} (${share(first.failures, requests)}).`);
   } else if (clean.length === 1) {
-    sentences.push(`${first.label} is the only allocator that served all ${formatCount(requests)} requests (mallocs and reallocs), with a utilization of ${pct(first.utilization)}.`);
+    sentences.push(`${first.label} is the only allocator that served all ${formatCount(requests)} ${what}, with a utilization of ${pct(first.utilization)}.`);
   } else {
-    sentences.push(`${names(clean)} served all ${formatCount(requests)} requests (mallocs and reallocs).`);
+    sentences.push(`${names(clean)} served all ${formatCount(requests)} ${what}.`);
   }
   if (second && clean.length !== 1) {
     const criterion = decidingCriterion(first, second);
     if (criterion === null) {
-      sentences.push(`${first.label} and ${second.label} tie on every criterion — they placed every block alike — and ${first.label} is listed first only by the site's allocator order.`);
+      sentences.push(`${first.label} and ${second.label} tie on every criterion; ${first.label} is listed first only by the site's allocator order.`);
     } else {
       sentences.push(`${first.label} ranks first on ${criterion.label}: ${criterionValue(criterion.key, first)} against ${criterionValue(criterion.key, second)} for ${second.label}.`);
     }
     const twins = clean.filter((lane) => lane !== first && lane.utilization === first.utilization && lane.peakFragmentation === first.peakFragmentation);
     if (criterion !== null && twins.length > 0) {
-      sentences.push(`${names(twins)} matched it in utilization and fragmentation exactly: the same blocks went to the same places, and only the cost of finding them differed.`);
+      sentences.push(`${names(twins)} matched it in utilization and peak fragmentation to the last digit; only the cost of the searches told them apart.`);
     }
   }
   const failing = ranked.filter((lane) => lane.failures > 0 && lane.corrupt === null);
@@ -180,11 +181,11 @@ export function laneNotes(ranked: readonly RankedLane[], shape: StreamShape, tic
     switch (lane.allocator) {
       case "bump":
         text = `reuses nothing while any block is live: the cursor only moves forward, and the arena resets only when the last block dies. `
-          + (minLiveBlocks > 0 ? `This stream never has fewer than ${formatCount(minLiveBlocks)} blocks live after its first sample, so it never resets; the cursor reached ${formatBytes(lane.highWater)} of ${formatBytes(lane.arenaBytes)}. ` : `The cursor reached ${formatBytes(lane.highWater)} of ${formatBytes(lane.arenaBytes)}. `)
+          + (minLiveBlocks > 0 ? `At every sample of this stream after the first, at least ${formatCount(minLiveBlocks)} blocks are live; the cursor reached ${formatBytes(lane.highWater)} of ${formatBytes(lane.arenaBytes)}. ` : `The cursor reached ${formatBytes(lane.highWater)} of ${formatBytes(lane.arenaBytes)}. `)
           + `${failureText(ticks, lane)} Its fragmentation score stays at ${pct(lane.peakFragmentation, 0)} by construction — dead objects are not free, they count as reserved — so the loss shows as ${pct(lane.internalFragmentation)} internal fragmentation instead.`;
         break;
       case "freelist":
-        text = `keeps one list of free blocks and, with the defaults (${knobDefault("freelist", "placement")} fit, ${knobDefault("freelist", "order")} order), gives each request the first block on the list that fits, splitting it; a freed block goes to the front and merges with free neighbours at once. `
+        text = `keeps one list of free blocks and, with the defaults (${knobDefault("freelist", "placement")} fit, ${knobDefault("freelist", "order").replace("lifo", "LIFO")} order), gives each request the first block on the list that fits, splitting it; a freed block goes to the front and merges with free neighbours at once. `
           + `A request of any size may carve up the block that the next large request needed: ${peak}, high water ${formatBytes(lane.highWater)}, utilization ${pct(lane.utilization)}. ${failureText(ticks, lane)}`;
         break;
       case "segfit":
@@ -197,10 +198,12 @@ export function laneNotes(ranked: readonly RankedLane[], shape: StreamShape, tic
         break;
       case "slab": {
         const over = countAbove(shape.size, largestSlabClass);
-        const which = lane.failures === over && over > 0 ? ", exactly its failures" : "";
+        const large = over === 0
+          ? `None of this stream's requests is larger. `
+          : `This stream makes ${formatCount(over)} requests over ${formatBytes(largestSlabClass)}${lane.failures === over ? ", exactly its failures" : ""}. `;
         text = `serves fixed object classes up to ${formatBytes(largestSlabClass)} from 16 KiB slabs with no per-object header, and fails anything larger. `
-          + `This stream makes ${formatCount(over)} requests over ${formatBytes(largestSlabClass)}${which}. `
-          + `Rounding up to a class costs ${pct(lane.internalFragmentation)} internal fragmentation; ${peak}. ${lane.failures === over ? "" : failureText(ticks, lane)}`;
+          + large
+          + `Rounding up to a class costs ${pct(lane.internalFragmentation)} internal fragmentation; ${peak}. ${lane.failures === over && over > 0 ? "" : failureText(ticks, lane)}`;
         break;
       }
       default:

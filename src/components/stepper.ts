@@ -34,7 +34,6 @@ export interface StepperOptions {
 
 /** A replay with its controls; a script or knob the allocator rejects gives a message instead. */
 export function stepper(name: AllocatorName, { options = {}, script, windowBytes = 1024, rowBytes = 256, narrowRowBytes = rowBytes / 2, sectionBytes, step = 0, onStep, label }: StepperOptions): HTMLElement {
-  installStyles();
   let run: Replay;
   try {
     run = replay(name, options, script);
@@ -149,7 +148,6 @@ export interface Variant { label: string; options: AllocatorOptions }
 export function compareAtStep(name: AllocatorName, variants: readonly Variant[], { script, step, windowBytes = 1024, rowBytes = 512, width = 640 }: {
   script: string | readonly string[]; step: number; windowBytes?: number; rowBytes?: number; width?: number;
 }): HTMLElement {
-  installStyles();
   const root = element("div", "stepper-compare");
   for (const variant of variants) {
     const cell = element("figure", "stepper-figure");
@@ -421,47 +419,5 @@ function message(text: string): HTMLElement {
   p.setAttribute("role", "alert");
   p.textContent = text;
   return p;
-}
-
-let stylesInstalled = false;
-
-// The widget's look lives with it, so a page needs nothing but the call.
-function installStyles(): void {
-  if (stylesInstalled || typeof document === "undefined") return;
-  stylesInstalled = true;
-  const style = document.createElement("style");
-  style.textContent = `
-.stepper { margin: 1rem 0 1.5rem; padding: 0.75rem 0.9rem; border: 1px solid var(--theme-foreground-faintest); border-radius: 6px; outline: none; min-width: 0; max-width: 100%; box-sizing: border-box; }
-.stepper:focus-visible { box-shadow: 0 0 0 2px var(--theme-foreground-focus); }
-.stepper-controls { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem 0.6rem; }
-.stepper-controls button, .stepper-script button { font: 13px var(--sans-serif); padding: 0.2rem 0.6rem; border-radius: 4px; border: 1px solid var(--theme-foreground-faint); background: var(--theme-background); color: var(--theme-foreground); cursor: pointer; }
-.stepper-controls button:disabled { opacity: 0.4; cursor: default; }
-.stepper-controls input[type=range] { flex: 1 1 8rem; min-width: 6rem; max-width: 22rem; }
-.stepper-counter { font: 12px var(--monospace); color: var(--theme-foreground-muted); }
-.stepper-caption { font: 600 17px var(--monospace); margin: 0.7rem 0 0.2rem; overflow-wrap: anywhere; }
-.stepper-effect { font-size: 14px; line-height: 1.45; margin: 0 0 0.6rem; max-width: none; min-height: 2.9em; }
-.stepper-figure { margin: 0; min-width: 0; }
-.stepper-drawing { width: 100%; overflow: hidden; color: var(--theme-foreground-muted); }
-.stepper-label { font: 10px var(--monospace); fill: var(--theme-foreground-muted); }
-.stepper-label.strong { fill: var(--theme-foreground); font-weight: 700; }
-.stepper-note { font: 12px var(--sans-serif); color: var(--theme-foreground-muted); margin-top: 0.3rem; }
-.stepper-stats { overflow-wrap: anywhere; }
-.stepper-detail { font: 12px var(--monospace); margin: 0.5rem 0; display: grid; gap: 0.2rem; }
-.stepper-detail-line { overflow-wrap: anywhere; }
-.stepper-detail-key { color: var(--theme-foreground-muted); margin-right: 0.6rem; }
-.stepper-bitmap { display: inline-flex; gap: 2px; vertical-align: middle; }
-.stepper-bitmap .bit { display: inline-block; width: 1.1em; text-align: center; border: 1px solid var(--theme-foreground-faint); border-radius: 2px; color: var(--theme-foreground-muted); }
-.stepper-bitmap .bit.on { background: ${CELL_COLORS[1]}; border-color: ${CELL_COLORS[1]}; color: white; }
-.stepper-script { list-style: none; padding: 0; margin: 0.6rem 0 0; display: flex; flex-wrap: wrap; gap: 0.3rem; counter-reset: step -1; }
-.stepper-script li { counter-increment: step; margin: 0; }
-.stepper-script button { font: 11px var(--monospace); padding: 0.1rem 0.4rem; }
-.stepper-script button::before { content: counter(step) " "; color: var(--theme-foreground-muted); }
-.stepper-script button.current { background: var(--theme-foreground); color: var(--theme-background); border-color: var(--theme-foreground); }
-.stepper-script button.current::before { color: inherit; }
-.stepper-message { color: var(--theme-red); font-size: 14px; }
-.stepper-compare { display: grid; gap: 0.8rem; margin: 1rem 0; }
-.stepper-compare-title { font: 13px var(--monospace); margin-bottom: 0.2rem; }
-`;
-  document.head.append(style);
 }
 

@@ -29,7 +29,6 @@ export interface LayoutRow { title: string; fields: Field[] }
 
 /** Rows of fields, each a box in its cell colour; boxes wrap on a narrow screen rather than shrink past reading. */
 export function layoutDiagram(rows: readonly LayoutRow[], { caption }: { caption?: string } = {}): HTMLElement {
-  installStyles();
   const figure = document.createElement("figure");
   figure.className = "layout-diagram";
   for (const row of rows) {
@@ -189,7 +188,6 @@ export function slabClassRows(classes: unknown): SlabClassRow[] {
 
 /** The classes of a `classes` knob value as a table: objects per slab, header, tail and overhead. */
 export function slabClassTable(classes: unknown): HTMLElement {
-  installStyles();
   let rows: SlabClassRow[];
   try {
     rows = slabClassRows(classes);
@@ -225,7 +223,6 @@ export function slabClassTable(classes: unknown): HTMLElement {
  * path of `focus` (a block of the smallest order shown) is outlined, with its buddy at every level.
  */
 export function buddyTree({ focus = 0x140, spanBytes = 512, width = 640 }: { focus?: number; spanBytes?: number; width?: number } = {}): HTMLElement {
-  installStyles();
   const top = Math.log2(spanBytes);
   const figure = document.createElement("figure");
   figure.className = "buddy-tree";
@@ -263,7 +260,6 @@ export function buddyTree({ focus = 0x140, spanBytes = 512, width = 640 }: { foc
 
 /** The twelve size classes of segfit as a strip of boxes, with the bitmap bit that says each is non-empty. */
 export function segfitClasses({ bitmap = 0 }: { bitmap?: number } = {}): HTMLElement {
-  installStyles();
   const figure = document.createElement("figure");
   figure.className = "segfit-classes";
   const strip = document.createElement("div");
@@ -293,42 +289,4 @@ function span(className: string, text: string): HTMLSpanElement {
   node.className = className;
   node.textContent = text;
   return node;
-}
-
-let stylesInstalled = false;
-
-function installStyles(): void {
-  if (stylesInstalled || typeof document === "undefined") return;
-  stylesInstalled = true;
-  const style = document.createElement("style");
-  style.textContent = `
-.layout-diagram, .buddy-tree, .segfit-classes { margin: 1rem 0 1.5rem; max-width: 100%; }
-.layout-diagram figcaption, .buddy-tree figcaption, .segfit-classes figcaption { font-size: 13px; color: var(--theme-foreground-muted); margin-top: 0.5rem; max-width: 640px; }
-.layout-title { font: 600 13px var(--sans-serif); margin: 0.8rem 0 0.3rem; }
-.layout-fields { display: flex; flex-wrap: wrap; gap: 2px; }
-.layout-field { flex: 0 0 auto; min-width: 4.6rem; padding: 0.25rem 0.4rem; border-radius: 2px; display: flex; flex-direction: column; color: white; box-sizing: border-box; }
-.layout-field.grow { flex: 1 1 7rem; }
-.layout-field.state-0, .layout-field.state-3 { color: #1b1e23; }
-.layout-at { font: 10px var(--monospace); opacity: 0.8; }
-.layout-name { font: 600 12px var(--monospace); }
-.layout-size { font: 11px var(--sans-serif); opacity: 0.9; min-height: 1em; }
-.buddy-row { display: grid; grid-template-columns: 7.5rem 1fr; gap: 0.5rem; align-items: center; margin: 2px 0; }
-.buddy-order { font: 11px var(--monospace); color: var(--theme-foreground-muted); }
-.buddy-blocks { display: flex; gap: 2px; min-width: 0; }
-.buddy-block { flex: 1 1 0; min-width: 0; overflow: hidden; font: 10px var(--monospace); text-align: center; padding: 0.3rem 0; background: ${CELL_COLORS[0]}; border-radius: 2px; color: #1b1e23; }
-.buddy-block.mine { background: ${CELL_COLORS[1]}; color: white; font-weight: 700; }
-.buddy-block.buddy { box-shadow: inset 0 0 0 2px ${CELL_COLORS[2]}; font-weight: 700; }
-@media (max-width: 520px) { .buddy-row { grid-template-columns: 1fr; gap: 0; } }
-.slab-classes-wrap { max-width: 100%; overflow-x: auto; }
-.slab-classes { font-size: 13px; max-width: 520px; }
-.slab-classes td { font-family: var(--monospace); text-align: right; }
-.slab-classes th { text-align: right; font-weight: 600; }
-.layout-warning { color: var(--theme-red); font-size: 14px; }
-.segfit-strip { display: grid; grid-template-columns: repeat(auto-fill, minmax(6.2rem, 1fr)); gap: 3px; }
-.segfit-class { border: 1px solid var(--theme-foreground-faint); border-radius: 3px; padding: 0.2rem 0.4rem; display: flex; flex-direction: column; }
-.segfit-class.on { background: ${CELL_COLORS[1]}; color: white; border-color: ${CELL_COLORS[1]}; }
-.segfit-k { font: 600 11px var(--monospace); }
-.segfit-range { font: 11px var(--sans-serif); }
-`;
-  document.head.append(style);
 }

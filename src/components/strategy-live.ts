@@ -29,7 +29,7 @@ export function knobForm(name: AllocatorName): HTMLElement & { value: Knobs } {
   return Inputs.form(inputs, {
     template: (controls: Record<string, HTMLElement>) => {
       const box = document.createElement("div");
-      box.className = "knob-form";
+      box.className = "strategy-knob-form";
       for (const knob of knobs) {
         const help = document.createElement("div");
         help.className = "knob-help";
@@ -87,7 +87,6 @@ export interface LiveRaceOptions {
 export function liveRace(name: AllocatorName, knobs: Knobs, { workload, ops, seed, arenaBytes, width = 640, series = "fragmentation" }: LiveRaceOptions): HTMLElement {
   const root = document.createElement("div");
   root.className = "live-race";
-  installStyles();
   const problem = knobProblem(name, knobs);
   if (problem) return warn(root, problem);
   if (Number.isFinite(ops) && ops > MAX_LIVE_OPS) return warn(root, `${ops.toLocaleString("en-US")} operations is more than this page races on the spot; keep it to ${MAX_LIVE_OPS.toLocaleString("en-US")} or fewer.`);
@@ -189,30 +188,6 @@ function warn(root: HTMLElement, message: string): HTMLElement {
   p.setAttribute("role", "alert");
   root.append(p);
   return root;
-}
-
-let stylesInstalled = false;
-
-function installStyles(): void {
-  if (stylesInstalled || typeof document === "undefined") return;
-  stylesInstalled = true;
-  const style = document.createElement("style");
-  style.textContent = `
-.knob-form { display: grid; gap: 0.15rem; margin: 0.5rem 0 1rem; }
-.knob-help { font-size: 13px; color: var(--theme-foreground-muted); margin: 0 0 0.6rem; max-width: 640px; }
-.knob-none { font-size: 14px; color: var(--theme-foreground-muted); }
-.live-race { min-width: 0; }
-.live-heading { font-size: 13px; color: var(--theme-foreground-muted); margin-bottom: 0.5rem; }
-.live-cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 240px), 1fr)); gap: 1rem; align-items: start; }
-.live-card { margin: 0; min-width: 0; }
-.live-warning { color: var(--theme-red); font-size: 14px; }
-.live-table-wrap { max-width: 100%; overflow-x: auto; }
-.live-figures { font-size: 13px; margin: 0; }
-.live-figures td { font-family: var(--monospace); text-align: right; }
-.live-figures th { font-weight: normal; text-align: left; }
-.live-figures thead th { font-weight: 600; text-align: right; }
-`;
-  document.head.append(style);
 }
 
 /** Arena sizes the live race offers: the 64 KiB minimum up to the 2 MiB the build-time races use. */

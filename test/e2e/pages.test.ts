@@ -36,11 +36,11 @@ describe.skipIf(!browser)("the site in Chromium", () => {
 
   it("home: the leaderboard lists all five allocators for the chosen stream", async () => {
     const { page } = await openPage(site, "");
-    const rows = page.locator("table tbody tr");
+    const rows = page.locator(".leaderboard tbody tr");
     await expect.poll(() => rows.count()).toBe(5);
-    const before = await page.locator("table tbody").innerText();
-    await page.locator("select").first().selectOption("adversarial");
-    await expect.poll(() => page.locator("table tbody").innerText()).not.toBe(before);
+    const before = await page.locator(".leaderboard tbody").innerText();
+    await page.locator("select").first().selectOption({ label: "Adversarial lattice" });
+    await expect.poll(() => page.locator(".leaderboard tbody").innerText()).not.toBe(before);
     await page.close();
   });
 

@@ -2,7 +2,7 @@
 // loopback port with scripts/serve.mjs, and launches Debian's Chromium through playwright-core.
 // Every request a page makes is recorded, so tests can assert that nothing leaves the machine.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -25,14 +25,45 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ unless it is newer than every source file (src/, lib/, the config). */
-export function ensureBuilt(): void {
+function isFresh(): boolean {
   const marker = join(ROOT, "dist", "index.html");
   const sources = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "lib")), statSync(join(ROOT, "observablehq.config.ts")).mtimeMs);
-  if (existsSync(marker) && statSync(marker).mtimeMs > sources && !process.env.HEAPFORGE_REBUILD) return;
-  console.log("e2e: building the site (npm run build)…");
-  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
-  if (result.status !== 0) throw new Error("npm run build failed");
+  return existsSync(marker) && statSync(marker).mtimeMs > sources;
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Builds dist/ unless it is newer than every source file (src/, lib/, the config). Test files run
+ * in parallel processes, so a lock file makes exactly one of them build while the others wait.
+ */
+export function ensureBuilt(): void {
+  const lock = join(ROOT, ".e2e-build.lock");
+  for (;;) {
+    if (isFresh() && !process.env.HEAPFORGE_REBUILD) return;
+    let fd: number;
+    try {
+      fd = openSync(lock, "wx");
+    } catch {
+      // Another test process is building; a lock older than 15 minutes is left over from a crash.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { force: true });
+      sleep(1000);
+      continue;
+    }
+    try {
+      if (isFresh() && !process.env.HEAPFORGE_REBUILD) return;
+      console.log("e2e: building the site (npm run build)…");
+      const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+      if (result.status !== 0) throw new Error("npm run build failed");
+      delete process.env.HEAPFORGE_REBUILD;
+      return;
+    } finally {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
+  }
 }
 
 export interface Site { url: string; browser: Browser; close(): Promise<void> }

@@ -15,7 +15,7 @@ import { validateArenaBytes } from "../allocators/base.js";
 import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
-import { newHistogram, percentilesOf, recordValue, type Percentiles } from "./histogram.js";
+import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "./histogram.js";
 import { ShadowHeap } from "./shadow.js";
 
 export interface Tick {
@@ -137,7 +137,6 @@ class Lane {
   readonly shadow: ShadowHeap;
   readonly addrById: Int32Array;
   readonly sizeById: Int32Array;
-  readonly probeAll = newHistogram();
   readonly probeMalloc = newHistogram();
   readonly probeFree = newHistogram();
   readonly probeRealloc = newHistogram();
@@ -243,9 +242,8 @@ function step(lane: Lane, trace: Trace, i: number): boolean {
         lane.failures++;
         lane.addrById[id] = FAILED;
       } else {
-        const why = lane.shadow.rejectNew(addr, size);
+        const why = lane.shadow.claimNew(addr, size);
         if (why !== null) { lane.stop(i, `malloc(${size}) ${why}`); return false; }
-        lane.shadow.claim(addr, size);
         // A malloc of an id that is still live loses the old pointer: a leak, as in C.
         lane.addrById[id] = addr;
         lane.sizeById[id] = size;
@@ -270,9 +268,8 @@ function step(lane: Lane, trace: Trace, i: number): boolean {
         lane.failures++;
       } else {
         lane.shadow.release(addr, oldSize);
-        const why = lane.shadow.rejectNew(moved, size);
+        const why = lane.shadow.claimNew(moved, size);
         if (why !== null) { lane.stop(i, `realloc(0x${addr.toString(16)}, ${size}) ${why}`); return false; }
-        lane.shadow.claim(moved, size);
         lane.addrById[id] = moved;
         lane.sizeById[id] = size;
       }
@@ -285,7 +282,6 @@ function step(lane: Lane, trace: Trace, i: number): boolean {
     lane.stop(i, error instanceof Error ? error.message : String(error));
     return false;
   }
-  recordValue(lane.probeAll, allocator.stats.probes - probesBefore);
   return true;
 }
 
@@ -319,6 +315,8 @@ function takeTick(lane: Lane, op: number, check: boolean, frames: boolean): Tick
 
 function summarize(lane: Lane): LaneResult {
   const stats = lane.allocator.stats;
+  // Every op lands in exactly one kind's histogram, so all ops is their sum (one record per op).
+  const probeAll = addHistograms(addHistograms(addHistograms(newHistogram(), lane.probeMalloc), lane.probeFree), lane.probeRealloc);
   const ticks = lane.ticks;
   let peakFragmentation = 0, internalSum = 0, internalTicks = 0;
   for (const tick of ticks) {
@@ -340,9 +338,9 @@ function summarize(lane: Lane): LaneResult {
     finalFragmentation: last ? last.fragmentation : 0,
     peakLiveBytes: stats.peakLiveBytes,
     highWater: stats.highWater,
-    probes: percentilesOf(lane.probeAll),
+    probes: percentilesOf(probeAll),
     totalProbes: stats.probes,
-    probeHistograms: { all: lane.probeAll, malloc: lane.probeMalloc, free: lane.probeFree, realloc: lane.probeRealloc },
+    probeHistograms: { all: probeAll, malloc: lane.probeMalloc, free: lane.probeFree, realloc: lane.probeRealloc },
     nsHistogram: lane.nsHistogram,
     ns: lane.nsHistogram ? percentilesOf(lane.nsHistogram) : null,
     ticks,

@@ -19,12 +19,31 @@ export class ShadowHeap {
 
   /** Why [addr, addr+size) cannot be a new live payload, or null when it can. */
   rejectNew(addr: number, size: number): string | null {
-    if (!Number.isInteger(addr) || addr < 0) return `returned ${addr}, not an arena offset`;
-    if ((addr & 15) !== 0) return `returned misaligned 0x${addr.toString(16)} (payloads are 16-byte aligned)`;
-    if (addr + size > this.arenaBytes) return `returned 0x${addr.toString(16)} for ${size} bytes, past the end of the ${this.arenaBytes}-byte arena`;
+    const why = this.rejectPlacement(addr, size);
+    if (why !== null) return why;
     const first = addr >>> GRANULE_SHIFT;
-    const last = first + granulesOf(size);
-    if (this.anySet(first, last)) return `returned 0x${addr.toString(16)} for ${size} bytes, overlapping a live block`;
+    return this.overlaps(first, first + granulesOf(size)) ? overlapMessage(addr, size) : null;
+  }
+
+  /**
+   * Checks [addr, addr+size) and, when it is free, marks it live — one pass over its words, the
+   * race's per-op path. Returns why it cannot be a new payload, or null once it is claimed.
+   */
+  claimNew(addr: number, size: number): string | null {
+    const why = this.rejectPlacement(addr, size);
+    if (why !== null) return why;
+    const first = addr >>> GRANULE_SHIFT;
+    const end = first + granulesOf(size);
+    const bits = this.bits;
+    const firstWord = first >>> 5, lastWord = (end - 1) >>> 5;
+    if (firstWord === lastWord) {
+      const mask = rangeMask(first & 31, ((end - 1) & 31) + 1);
+      if ((bits[firstWord] & mask) !== 0) return overlapMessage(addr, size);
+      bits[firstWord] |= mask;
+      return null;
+    }
+    if (this.overlaps(first, end)) return overlapMessage(addr, size);
+    this.setRange(first, end, true);
     return null;
   }
 
@@ -38,28 +57,39 @@ export class ShadowHeap {
     this.setRange(first, first + granulesOf(size), false);
   }
 
-  private anySet(from: number, to: number): boolean {
+  private rejectPlacement(addr: number, size: number): string | null {
+    if (!Number.isInteger(addr) || addr < 0) return `returned ${addr}, not an arena offset`;
+    if ((addr & 15) !== 0) return `returned misaligned 0x${addr.toString(16)} (payloads are 16-byte aligned)`;
+    if (addr + size > this.arenaBytes) return `returned 0x${addr.toString(16)} for ${size} bytes, past the end of the ${this.arenaBytes}-byte arena`;
+    return null;
+  }
+
+  private overlaps(from: number, to: number): boolean {
     const bits = this.bits;
-    let word = from >>> 5;
-    const lastWord = (to - 1) >>> 5;
-    for (; word <= lastWord; word++) {
-      const lo = word === from >>> 5 ? from & 31 : 0;
-      const hi = word === lastWord ? ((to - 1) & 31) + 1 : 32;
-      if ((bits[word] & rangeMask(lo, hi)) !== 0) return true;
-    }
-    return false;
+    const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
+    if (firstWord === lastWord) return (bits[firstWord] & rangeMask(from & 31, ((to - 1) & 31) + 1)) !== 0;
+    if ((bits[firstWord] & rangeMask(from & 31, 32)) !== 0) return true;
+    for (let word = firstWord + 1; word < lastWord; word++) if (bits[word] !== 0) return true;
+    return (bits[lastWord] & rangeMask(0, ((to - 1) & 31) + 1)) !== 0;
   }
 
   private setRange(from: number, to: number, value: boolean): void {
     const bits = this.bits;
-    const lastWord = (to - 1) >>> 5;
-    for (let word = from >>> 5; word <= lastWord; word++) {
-      const lo = word === from >>> 5 ? from & 31 : 0;
-      const hi = word === lastWord ? ((to - 1) & 31) + 1 : 32;
-      const mask = rangeMask(lo, hi);
-      bits[word] = value ? bits[word] | mask : bits[word] & ~mask;
+    const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
+    if (firstWord === lastWord) {
+      const mask = rangeMask(from & 31, ((to - 1) & 31) + 1);
+      bits[firstWord] = value ? bits[firstWord] | mask : bits[firstWord] & ~mask;
+      return;
     }
+    const head = rangeMask(from & 31, 32), tail = rangeMask(0, ((to - 1) & 31) + 1);
+    bits[firstWord] = value ? bits[firstWord] | head : bits[firstWord] & ~head;
+    bits.fill(value ? -1 : 0, firstWord + 1, lastWord);
+    bits[lastWord] = value ? bits[lastWord] | tail : bits[lastWord] & ~tail;
   }
+}
+
+function overlapMessage(addr: number, size: number): string {
+  return `returned 0x${addr.toString(16)} for ${size} bytes, overlapping a live block`;
 }
 
 function granulesOf(size: number): number {

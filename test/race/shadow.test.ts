@@ -37,3 +37,36 @@ describe("shadow heap", () => {
     expect(shadow.rejectNew(512, 40_000)).toBeNull();
   });
 });
+
+describe("shadow heap: claimNew, the one-pass check and claim", () => {
+  it("claims a free range and refuses the same or an overlapping one, in one word and across many", () => {
+    const shadow = new ShadowHeap(1 << 20);
+    expect(shadow.claimNew(0, 100)).toBeNull();
+    expect(shadow.claimNew(96, 16)).toMatch(/overlapping a live block/);
+    expect(shadow.claimNew(112, 40_000)).toBeNull();
+    expect(shadow.claimNew(112 + 39_984, 1)).toMatch(/overlapping/);
+    expect(shadow.rejectNew(112 + 40_000, 16)).toBeNull();
+    shadow.release(112, 40_000);
+    expect(shadow.claimNew(512, 100)).toBeNull();
+  });
+
+  it("agrees with rejectNew + claim on random ranges", () => {
+    const a = new ShadowHeap(1 << 16), b = new ShadowHeap(1 << 16);
+    let x = 12345;
+    for (let i = 0; i < 5000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const addr = (x % 4000) * 16, size = (x >>> 12) % 3000;
+      const viaTwo = a.rejectNew(addr, size);
+      if (viaTwo === null) a.claim(addr, size);
+      expect(b.claimNew(addr, size)).toBe(viaTwo);
+      if (i % 7 === 0 && viaTwo === null) { a.release(addr, size); b.release(addr, size); }
+    }
+  });
+
+  it("refuses misaligned and out-of-arena addresses without claiming anything", () => {
+    const shadow = new ShadowHeap(64 * 1024);
+    expect(shadow.claimNew(8, 16)).toMatch(/misaligned/);
+    expect(shadow.claimNew(65536 - 16, 32)).toMatch(/past the end/);
+    expect(shadow.rejectNew(0, 16)).toBeNull();
+  });
+});

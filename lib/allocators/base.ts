@@ -87,11 +87,14 @@ export function alignUp(n: number, alignment: number = ALIGNMENT): number {
  * h is `words[h >> 2]`; every metadata field sits at a multiple of 4.
  */
 export abstract class ArenaAllocator implements Allocator {
-  readonly name: AllocatorName;
-  readonly arenaBytes: number;
-  readonly bytes: Uint8Array;
+  // The fields the constructor assigns are `declare`d: a plain field declaration is emitted as a
+  // definition that sets it to undefined first, and V8 then gives the field a representation that
+  // fits both — every hot-path read of `words` or `arenaBytes` would re-check what it holds.
+  declare readonly name: AllocatorName;
+  declare readonly arenaBytes: number;
+  declare readonly bytes: Uint8Array;
   readonly stats: AllocatorStats = newStats();
-  protected readonly words: Int32Array;
+  protected declare readonly words: Int32Array;
 
   constructor(name: AllocatorName, options: AllocatorOptions, knownKnobs: readonly string[]) {
     rejectUnknownKnobs(name, options, knownKnobs);
@@ -112,14 +115,15 @@ export abstract class ArenaAllocator implements Allocator {
   protected noteAllocated(requested: number, blockEnd: number): void {
     const stats = this.stats;
     stats.allocs++;
-    stats.liveBytes += requested;
-    if (stats.liveBytes > stats.peakLiveBytes) stats.peakLiveBytes = stats.liveBytes;
+    const live = (stats.liveBytes += requested);
+    if (live > stats.peakLiveBytes) stats.peakLiveBytes = live;
     if (blockEnd > stats.highWater) stats.highWater = blockEnd;
   }
 
   protected noteFreed(requested: number): void {
-    this.stats.frees++;
-    this.stats.liveBytes -= requested;
+    const stats = this.stats;
+    stats.frees++;
+    stats.liveBytes -= requested;
   }
 
   /** Bookkeeping for a realloc that succeeded (in place or moved); the moved case calls this, not noteAllocated. */

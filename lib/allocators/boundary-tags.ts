@@ -53,24 +53,42 @@
 import { ArenaAllocator, validateSize } from "./base.js";
 import type { AllocatorName, AllocatorOptions } from "./types.js";
 
-export const NIL = -1;
-export const USED = 1;
+/**
+ * The layout's numbers, as a const enum: the TypeScript transform writes each use in this file as a
+ * literal. They are exported one by one below for the pages and the two allocators, but this file's
+ * own code uses Tag: V8 reads an exported (or imported) const through its module cell at every use,
+ * even in optimized code — a load, a hole check and an untag — and free() alone read nine of them.
+ */
+const enum Tag {
+  NIL = -1,
+  USED = 1,
+  HEADER_BYTES = 8,
+  FOOTER_BYTES = 4,
+  TAG_OVERHEAD = HEADER_BYTES + FOOTER_BYTES,
+  MIN_BLOCK = 32,
+  PREV_LINK = 4,
+  NEXT_LINK = 8,
+  FIRST_BLOCK = 8,
+}
+
+export const NIL: number = Tag.NIL;
+export const USED: number = Tag.USED;
 /** Header: the tag word and the requested-size word (or the prev link of a free block). */
-export const HEADER_BYTES = 8;
-export const FOOTER_BYTES = 4;
+export const HEADER_BYTES: number = Tag.HEADER_BYTES;
+export const FOOTER_BYTES: number = Tag.FOOTER_BYTES;
 /** Header plus footer: the bytes of a block that a payload can never use. */
-export const TAG_OVERHEAD = HEADER_BYTES + FOOTER_BYTES;
+export const TAG_OVERHEAD: number = Tag.TAG_OVERHEAD;
 /**
  * The smallest block. 16 bytes would hold a free block's four words, but such a sliver could only
  * serve requests of 4 bytes or less; 32 keeps every free block able to serve a 16-byte request and
  * gives "no split when the remainder is below the minimum block" a real case (a 16-byte remainder).
  */
-export const MIN_BLOCK = 32;
+export const MIN_BLOCK: number = Tag.MIN_BLOCK;
 /** Byte offsets of a free block's links from its header; hot paths index words[(h + NEXT_LINK) >> 2] directly. */
-export const PREV_LINK = 4;
-export const NEXT_LINK = 8;
+export const PREV_LINK: number = Tag.PREV_LINK;
+export const NEXT_LINK: number = Tag.NEXT_LINK;
 /** The first block header; words[1] just before it is the prologue footer. */
-export const FIRST_BLOCK = 8;
+export const FIRST_BLOCK: number = Tag.FIRST_BLOCK;
 /** The epilogue: a header word that reads used|0, and 4 bytes of padding up to the arena's end. */
 const EPILOGUE_BYTES = 8;
 const FLAG_BITS = 15;
@@ -78,8 +96,8 @@ const SIZE_MASK = -16;
 
 /** Block bytes for a request: header + payload + footer, rounded to 16, at least MIN_BLOCK. */
 export function blockSizeFor(requested: number): number {
-  const size = (requested + TAG_OVERHEAD + 15) & SIZE_MASK;
-  return size > MIN_BLOCK ? size : MIN_BLOCK;
+  const size = (requested + Tag.TAG_OVERHEAD + 15) & SIZE_MASK;
+  return size > Tag.MIN_BLOCK ? size : Tag.MIN_BLOCK;
 }
 
 export function sizeOf(words: Int32Array, h: number): number {
@@ -98,19 +116,19 @@ export function requestedOf(words: Int32Array, h: number): number {
 }
 
 export function prevLink(words: Int32Array, h: number): number {
-  return words[(h + PREV_LINK) >> 2];
+  return words[(h + Tag.PREV_LINK) >> 2];
 }
 
 export function nextLink(words: Int32Array, h: number): number {
-  return words[(h + NEXT_LINK) >> 2];
+  return words[(h + Tag.NEXT_LINK) >> 2];
 }
 
 export function setPrevLink(words: Int32Array, h: number, link: number): void {
-  words[(h + PREV_LINK) >> 2] = link;
+  words[(h + Tag.PREV_LINK) >> 2] = link;
 }
 
 export function setNextLink(words: Int32Array, h: number, link: number): void {
-  words[(h + NEXT_LINK) >> 2] = link;
+  words[(h + Tag.NEXT_LINK) >> 2] = link;
 }
 
 /**
@@ -121,7 +139,7 @@ export function setNextLink(words: Int32Array, h: number, link: number): void {
  */
 export abstract class BoundaryTagAllocator extends ArenaAllocator {
   /** One past the last block: the epilogue header. */
-  protected readonly heapEnd: number;
+  protected declare readonly heapEnd: number; // declared only: see ArenaAllocator
 
   constructor(name: AllocatorName, options: AllocatorOptions, knownKnobs: readonly string[]) {
     super(name, options, knownKnobs);
@@ -142,9 +160,9 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     if (!this.isServable(size)) return this.rejectSize(size);
     const need = blockSizeFor(size);
     const h = this.findFit(need);
-    if (h === NIL) return this.failRequest();
+    if (h === Tag.NIL) return this.failRequest();
     this.noteAllocated(size, this.allocateFrom(h, need, size));
-    return h + HEADER_BYTES;
+    return h + Tag.HEADER_BYTES;
   }
 
   /**
@@ -153,15 +171,15 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
    * no longer covered removeFree / insertFree, and segfit's benchmark ran about 6% slower.
    */
   free(addr: number): void {
-    if (addr === NIL) return;
+    if (addr === Tag.NIL) return;
     const words = this.words;
-    const h = addr - HEADER_BYTES;
+    const h = addr - Tag.HEADER_BYTES;
     // liveHeaderOf: the same two tests; rejectFree (cold) says which one failed and throws
-    if (!((addr | 0) === addr && (addr & 15) === 0 && h >= FIRST_BLOCK && h <= this.heapEnd - MIN_BLOCK)) this.rejectFree(addr);
+    if (!((addr | 0) === addr && (addr & 15) === 0 && h >= Tag.FIRST_BLOCK && h <= this.heapEnd - Tag.MIN_BLOCK)) this.rejectFree(addr);
     const tag = words[h >> 2];
-    const size = tag ^ USED;
-    if (!((size & FLAG_BITS) === 0 && size >= MIN_BLOCK && h + size <= this.heapEnd && words[(h + size - 4) >> 2] === tag
-      && words[(h + 4) >> 2] >>> 0 <= size - TAG_OVERHEAD)) this.rejectFree(addr);
+    const size = tag ^ Tag.USED;
+    if (!((size & FLAG_BITS) === 0 && size >= Tag.MIN_BLOCK && h + size <= this.heapEnd && words[(h + size - 4) >> 2] === tag
+      && words[(h + 4) >> 2] >>> 0 <= size - Tag.TAG_OVERHEAD)) this.rejectFree(addr);
     const stats = this.stats;
     stats.frees++;
     stats.liveBytes -= words[(h + 4) >> 2];
@@ -171,14 +189,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     let end = h + size;
     // mergePrev: the footer just before h
     const prevTag = words[(h - 4) >> 2];
-    if ((prevTag & USED) === 0) {
+    if ((prevTag & Tag.USED) === 0) {
       start = h - prevTag;
       this.removeFree(start, prevTag);
       stats.coalesces++;
     }
     // mergeNext: the header just past the block
     const nextTag = words[end >> 2];
-    if ((nextTag & USED) === 0) {
+    if ((nextTag & Tag.USED) === 0) {
       this.removeFree(end, nextTag);
       end += nextTag;
       stats.coalesces++;
@@ -192,7 +210,7 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   }
 
   realloc(addr: number, size: number): number {
-    if (addr === NIL) return this.malloc(size);
+    if (addr === Tag.NIL) return this.malloc(size);
     const h = this.liveHeaderOf(addr);
     if (!this.isServable(size)) return this.rejectSize(size);
     const words = this.words;
@@ -209,14 +227,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
     const words = this.words;
     const heapEnd = this.heapEnd;
-    let h = FIRST_BLOCK;
+    let h = Tag.FIRST_BLOCK;
     while (h < heapEnd) {
       const tag = words[h >> 2];
       const size = tag & SIZE_MASK;
-      if (size < MIN_BLOCK || h + size > heapEnd) this.corrupt(h, "blocks should tile the heap (walk found a bad size)");
-      const start = h === FIRST_BLOCK ? 0 : h;
+      if (size < Tag.MIN_BLOCK || h + size > heapEnd) this.corrupt(h, "blocks should tile the heap (walk found a bad size)");
+      const start = h === Tag.FIRST_BLOCK ? 0 : h;
       const end = h + size === heapEnd ? this.arenaBytes : h + size;
-      visit(start, end - start, h + HEADER_BYTES, (tag & USED) !== 0 ? requestedOf(words, h) : -1);
+      visit(start, end - start, h + Tag.HEADER_BYTES, (tag & Tag.USED) !== 0 ? requestedOf(words, h) : -1);
       h += size;
     }
   }
@@ -225,23 +243,23 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     const words = this.words;
     const heapEnd = this.heapEnd;
     const stats = this.stats;
-    if (words[(FIRST_BLOCK - 4) >> 2] !== USED) this.corrupt(FIRST_BLOCK - 4, "the prologue footer should read used|0");
-    if (words[heapEnd >> 2] !== USED) this.corrupt(heapEnd, "the epilogue header should read used|0");
+    if (words[(Tag.FIRST_BLOCK - 4) >> 2] !== Tag.USED) this.corrupt(Tag.FIRST_BLOCK - 4, "the prologue footer should read used|0");
+    if (words[heapEnd >> 2] !== Tag.USED) this.corrupt(heapEnd, "the epilogue header should read used|0");
     const freeStarts = new Set<number>();
     let liveBytes = 0;
     let previousFree = false;
-    let h = FIRST_BLOCK;
+    let h = Tag.FIRST_BLOCK;
     while (h < heapEnd) {
       const tag = words[h >> 2];
       const size = tag & SIZE_MASK;
       const flags = tag & FLAG_BITS;
-      if (flags > USED) this.corrupt(h, `flags should be 0 (free) or 1 (used), found ${flags}`);
-      if (size < MIN_BLOCK) this.corrupt(h, `block size should be a multiple of 16 and >= ${MIN_BLOCK}, found ${size}`);
+      if (flags > Tag.USED) this.corrupt(h, `flags should be 0 (free) or 1 (used), found ${flags}`);
+      if (size < Tag.MIN_BLOCK) this.corrupt(h, `block size should be a multiple of 16 and >= ${MIN_BLOCK}, found ${size}`);
       if (h + size > heapEnd) this.corrupt(h, "blocks should tile the heap: FIRST_BLOCK + sum of block bytes == heapEnd");
       if (words[(h + size - 4) >> 2] !== tag) this.corrupt(h, "header == footer");
-      if (flags === USED) {
+      if (flags === Tag.USED) {
         const requested = requestedOf(words, h);
-        if (requested < 0 || requested > size - TAG_OVERHEAD) this.corrupt(h, `0 <= requested <= size - ${TAG_OVERHEAD}, found requested ${requested} in ${size} bytes`);
+        if (requested < 0 || requested > size - Tag.TAG_OVERHEAD) this.corrupt(h, `0 <= requested <= size - ${TAG_OVERHEAD}, found requested ${requested} in ${size} bytes`);
         if (this.blockEndOf(h) > stats.highWater) this.corrupt(h, "stats.highWater >= end of every used block");
         liveBytes += requested;
         previousFree = false;
@@ -260,14 +278,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   // One free block covering the heap, between two sentinels that read as used blocks of size 0.
   private formatHeap(): void {
     const words = this.words;
-    words[(FIRST_BLOCK - 4) >> 2] = USED;
-    words[this.heapEnd >> 2] = USED;
-    writeTags(words, FIRST_BLOCK, this.heapEnd - FIRST_BLOCK, 0);
+    words[(Tag.FIRST_BLOCK - 4) >> 2] = Tag.USED;
+    words[this.heapEnd >> 2] = Tag.USED;
+    writeTags(words, Tag.FIRST_BLOCK, this.heapEnd - Tag.FIRST_BLOCK, 0);
   }
 
   protected failRequest(): number {
     this.stats.failures++;
-    return NIL;
+    return Tag.NIL;
   }
 
   /** Where walk() says the block at h ends: the last block also covers the epilogue. */
@@ -294,12 +312,12 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
    */
   protected liveHeaderOf(addr: number): number {
     const words = this.words;
-    const h = addr - HEADER_BYTES;
-    if ((addr | 0) === addr && (addr & 15) === 0 && h >= FIRST_BLOCK && h <= this.heapEnd - MIN_BLOCK) {
+    const h = addr - Tag.HEADER_BYTES;
+    if ((addr | 0) === addr && (addr & 15) === 0 && h >= Tag.FIRST_BLOCK && h <= this.heapEnd - Tag.MIN_BLOCK) {
       const tag = words[h >> 2];
-      const size = tag ^ USED; // a used tag with no other flag bit leaves a multiple of 16
-      if ((size & FLAG_BITS) === 0 && size >= MIN_BLOCK && h + size <= this.heapEnd && words[(h + size - 4) >> 2] === tag
-        && words[(h + 4) >> 2] >>> 0 <= size - TAG_OVERHEAD) {
+      const size = tag ^ Tag.USED; // a used tag with no other flag bit leaves a multiple of 16
+      if ((size & FLAG_BITS) === 0 && size >= Tag.MIN_BLOCK && h + size <= this.heapEnd && words[(h + size - 4) >> 2] === tag
+        && words[(h + 4) >> 2] >>> 0 <= size - Tag.TAG_OVERHEAD) {
         this.stats.probes += 2;
         return h;
       }
@@ -309,17 +327,17 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
 
   // The cold half of liveHeaderOf: names the first test `addr` fails, and throws.
   private rejectFree(addr: number): never {
-    if (!this.isPlausiblePayload(addr) || addr < FIRST_BLOCK + HEADER_BYTES || addr > this.heapEnd - MIN_BLOCK + HEADER_BYTES) {
+    if (!this.isPlausiblePayload(addr) || addr < Tag.FIRST_BLOCK + Tag.HEADER_BYTES || addr > this.heapEnd - Tag.MIN_BLOCK + Tag.HEADER_BYTES) {
       this.invalidFree(addr, "not a payload address of this heap");
     }
     const words = this.words;
-    const h = addr - HEADER_BYTES;
+    const h = addr - Tag.HEADER_BYTES;
     const tag = words[h >> 2];
     const size = tag & SIZE_MASK;
     this.stats.probes += 2;
-    if ((tag & FLAG_BITS) > USED || size < MIN_BLOCK || h + size > this.heapEnd) this.invalidFree(addr, "no block header precedes it");
+    if ((tag & FLAG_BITS) > Tag.USED || size < Tag.MIN_BLOCK || h + size > this.heapEnd) this.invalidFree(addr, "no block header precedes it");
     if (words[(h + size - 4) >> 2] !== tag) this.invalidFree(addr, "its header and footer disagree");
-    if ((tag & USED) === 0) this.doubleFree(addr);
+    if ((tag & Tag.USED) === 0) this.doubleFree(addr);
     this.invalidFree(addr, "its requested-size word does not fit the block");
   }
 
@@ -332,8 +350,8 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     const size = words[h >> 2]; // a free block's tag is its size
     this.removeFree(h, size);
     let end = h + size;
-    if (size - need >= MIN_BLOCK) end = this.splitOff(h + need, end);
-    writeTags(words, h, end - h, USED);
+    if (size - need >= Tag.MIN_BLOCK) end = this.splitOff(h + need, end);
+    writeTags(words, h, end - h, Tag.USED);
     words[(h + 4) >> 2] = requested;
     return end === this.heapEnd ? this.arenaBytes : end;
   }
@@ -342,18 +360,18 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   protected releaseBlock(h: number): void {
     const words = this.words;
     const stats = this.stats;
-    const size = words[h >> 2] ^ USED;
+    const size = words[h >> 2] ^ Tag.USED;
     words[h >> 2] = size;
     let start = h;
     let end = h + size;
     const prevTag = words[(h - 4) >> 2];
-    if ((prevTag & USED) === 0) {
+    if ((prevTag & Tag.USED) === 0) {
       start = h - prevTag;
       this.removeFree(start, prevTag);
       stats.coalesces++;
     }
     const nextTag = words[end >> 2];
-    if ((nextTag & USED) === 0) {
+    if ((nextTag & Tag.USED) === 0) {
       this.removeFree(end, nextTag);
       end += nextTag;
       stats.coalesces++;
@@ -379,13 +397,13 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     const end = h + size;
     const nextTag = words[end >> 2];
     this.stats.probes++;
-    if ((nextTag & USED) === 0) {
+    if ((nextTag & Tag.USED) === 0) {
       this.removeFree(end, nextTag);
-      writeTags(words, h, need, USED);
+      writeTags(words, h, need, Tag.USED);
       this.splitOff(h + need, end + nextTag);
       this.stats.coalesces++;
-    } else if (rest >= MIN_BLOCK) {
-      writeTags(words, h, need, USED);
+    } else if (rest >= Tag.MIN_BLOCK) {
+      writeTags(words, h, need, Tag.USED);
       this.splitOff(h + need, end);
     }
   }
@@ -396,14 +414,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
     const end = h + size;
     const nextTag = words[end >> 2];
     this.stats.probes++;
-    if ((nextTag & USED) !== 0 || size + nextTag < need) return false;
+    if ((nextTag & Tag.USED) !== 0 || size + nextTag < need) return false;
     this.removeFree(end, nextTag);
     const total = size + nextTag;
-    if (total - need >= MIN_BLOCK) {
-      writeTags(words, h, need, USED);
+    if (total - need >= Tag.MIN_BLOCK) {
+      writeTags(words, h, need, Tag.USED);
       this.splitOff(h + need, h + total);
     } else {
-      writeTags(words, h, total, USED);
+      writeTags(words, h, total, Tag.USED);
     }
     return true;
   }
@@ -411,14 +429,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   // allocate + copy + free; on failure the old block is untouched.
   private moveBlock(h: number, oldRequested: number, size: number, need: number): number {
     const target = this.findFit(need);
-    if (target === NIL) return this.failRequest();
+    if (target === Tag.NIL) return this.failRequest();
     const end = this.allocateFrom(target, need, size);
-    const from = h + HEADER_BYTES;
+    const from = h + Tag.HEADER_BYTES;
     const kept = oldRequested < size ? oldRequested : size;
-    this.bytes.copyWithin(target + HEADER_BYTES, from, from + kept);
+    this.bytes.copyWithin(target + Tag.HEADER_BYTES, from, from + kept);
     this.releaseBlock(h);
     this.noteReallocated(oldRequested, size, end);
-    return target + HEADER_BYTES;
+    return target + Tag.HEADER_BYTES;
   }
 
   /**
@@ -427,9 +445,9 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
    */
   protected checkList(head: number, freeStarts: Set<number>, seen: Set<number>, visitNode: (h: number) => void): void {
     const words = this.words;
-    let previous = NIL;
+    let previous = Tag.NIL;
     let n = head;
-    while (n !== NIL) {
+    while (n !== Tag.NIL) {
       if (!freeStarts.has(n)) this.corrupt(n, "every list node should be a free block");
       if (seen.has(n)) this.corrupt(n, "every free block should be on exactly one list (found twice)");
       seen.add(n);

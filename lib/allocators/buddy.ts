@@ -52,9 +52,20 @@ import { ArenaAllocator, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorOptions } from "./types.js";
 
-export const HEADER_BYTES = 16;
-export const MIN_ORDER = 6;
-const MIN_BLOCK = 1 << MIN_ORDER;
+/**
+ * The header size and the smallest order, as a const enum: the TypeScript transform writes each use in
+ * this file as a literal. They are exported below for the pages, but this file's own code uses Layout:
+ * V8 reads an exported (or imported) const through its module cell at every use, even in optimized code.
+ */
+const enum Layout {
+  HEADER_BYTES = 16,
+  MIN_ORDER = 6,
+}
+export const HEADER_BYTES: number = Layout.HEADER_BYTES;
+export const MIN_ORDER: number = Layout.MIN_ORDER;
+const MIN_BLOCK = 1 << Layout.MIN_ORDER;
+/** NULL_ADDR as this module's own constant, for the same reason. */
+const NULL = NULL_ADDR;
 
 const TAG_MAGIC = 0x5b0d0000;
 const TAG_MAGIC_MASK = ~0x1ff;
@@ -82,35 +93,38 @@ export function buddyOf(addr: number, order: number): number {
 
 /** The smallest order whose block holds `size` payload bytes plus the header. `size` must fit a 1 GiB arena. */
 export function orderFor(size: number): number {
-  const need = size + HEADER_BYTES;
-  return need <= MIN_BLOCK ? MIN_ORDER : 32 - Math.clz32(need - 1);
+  const need = size + Layout.HEADER_BYTES;
+  return need <= MIN_BLOCK ? Layout.MIN_ORDER : 32 - Math.clz32(need - 1);
 }
 
 export class BuddyAllocator extends ArenaAllocator {
-  private readonly topOrder: number;
-  private readonly maxRequest: number;
-  private readonly heads = new Int32Array(32).fill(NULL_ADDR);
+  // Assigned by the constructor, so only declared: see ArenaAllocator.
+  private declare readonly topOrder: number;
+  private declare readonly maxRequest: number;
+  private readonly heads = new Int32Array(32).fill(NULL);
   private nonEmpty = 0;
 
   constructor(options: AllocatorOptions = {}) {
     super("buddy", options, KNOWN_KNOB_NAMES);
     this.topOrder = 31 - Math.clz32(this.arenaBytes);
-    this.maxRequest = this.arenaBytes - HEADER_BYTES;
+    this.maxRequest = this.arenaBytes - Layout.HEADER_BYTES;
     this.insertFree(0, this.topOrder);
   }
 
+  // Fast path: a whole-number size that fits, then allocateBlock. Slow path: rejectSize, for a size
+  // that is not a uint32 (malformed, or larger than any arena) or above maxRequest.
   malloc(size: number): number {
-    validateSize(size);
-    if (size > this.maxRequest) return this.failRequest();
-    const order = orderFor(size);
+    if ((size >>> 0) !== size || size > this.maxRequest) return this.rejectSize(size);
+    const need = size + Layout.HEADER_BYTES; // orderFor, written out: an exported function is called through its module cell
+    const order = need <= MIN_BLOCK ? Layout.MIN_ORDER : 32 - Math.clz32(need - 1);
     const block = this.allocateBlock(order, size);
-    if (block === NULL_ADDR) return this.failRequest();
+    if (block === NULL) return this.failRequest();
     this.noteAllocated(size, block + (1 << order));
-    return block + HEADER_BYTES;
+    return block + Layout.HEADER_BYTES;
   }
 
   free(addr: number): void {
-    if (addr === NULL_ADDR) return;
+    if (addr === NULL) return;
     const block = this.blockOf(addr);
     const words = this.words;
     this.noteFreed(words[(block >> 2) + REQUESTED]);
@@ -119,7 +133,7 @@ export class BuddyAllocator extends ArenaAllocator {
 
   realloc(addr: number, size: number): number {
     validateSize(size);
-    if (addr === NULL_ADDR) return this.malloc(size);
+    if (addr === NULL) return this.malloc(size);
     const block = this.blockOf(addr);
     const words = this.words;
     const i = block >> 2;
@@ -142,7 +156,7 @@ export class BuddyAllocator extends ArenaAllocator {
       const order = this.verifiedOrderAt(start);
       const bytes = 1 << order;
       const tag = words[start >> 2];
-      visit(start, bytes, start + HEADER_BYTES, (tag & FREE_BIT) !== 0 ? -1 : words[(start >> 2) + REQUESTED]);
+      visit(start, bytes, start + Layout.HEADER_BYTES, (tag & FREE_BIT) !== 0 ? -1 : words[(start >> 2) + REQUESTED]);
       start += bytes;
     }
   }
@@ -151,9 +165,9 @@ export class BuddyAllocator extends ArenaAllocator {
     const words = this.words;
     const arenaBytes = this.arenaBytes;
     // Per 64-byte slot: 1 = a free block starts here and no list has reached it yet, 2 = listed.
-    const listing = new Uint8Array(arenaBytes >>> MIN_ORDER);
+    const listing = new Uint8Array(arenaBytes >>> Layout.MIN_ORDER);
     let liveBytes = 0;
-    let prevStart = NULL_ADDR;
+    let prevStart = NULL;
     let prevTag = 0;
     let start = 0;
     while (start < arenaBytes) {
@@ -164,10 +178,10 @@ export class BuddyAllocator extends ArenaAllocator {
         if (tag === prevTag && buddyOf(prevStart, order) === start) {
           this.corrupt(prevStart, `free buddies of order ${order} should have merged (with ${hex(start)})`);
         }
-        listing[start >>> MIN_ORDER] = 1;
+        listing[start >>> Layout.MIN_ORDER] = 1;
       } else {
         const requested = words[(start >> 2) + REQUESTED];
-        if (requested < 0 || requested > bytes - HEADER_BYTES) {
+        if (requested < 0 || requested > bytes - Layout.HEADER_BYTES) {
           this.corrupt(start, `requested size ${requested} should fit in its ${bytes}-byte block`);
         }
         if (start + bytes > this.stats.highWater) this.corrupt(start, `stats.highWater ${hex(this.stats.highWater)} should cover every used block`);
@@ -183,7 +197,7 @@ export class BuddyAllocator extends ArenaAllocator {
     }
     for (let order = 0; order < 32; order++) this.checkList(order, listing);
     for (let slot = 0; slot < listing.length; slot++) {
-      if (listing[slot] === 1) this.corrupt(slot << MIN_ORDER, "every free block should be on the list of its order");
+      if (listing[slot] === 1) this.corrupt(slot << Layout.MIN_ORDER, "every free block should be on the list of its order");
     }
   }
 
@@ -193,7 +207,7 @@ export class BuddyAllocator extends ArenaAllocator {
   private allocateBlock(order: number, size: number): number {
     this.stats.probes++; // the bitmap word of non-empty orders
     const usable = this.nonEmpty & (-1 << order);
-    if (usable === 0) return NULL_ADDR;
+    if (usable === 0) return NULL;
     const block = (usable & (1 << order)) !== 0
       ? this.popFree(order) // fast path: a block of exactly this order is waiting
       : this.splitFrom(31 - Math.clz32(usable & -usable), order);
@@ -228,18 +242,24 @@ export class BuddyAllocator extends ArenaAllocator {
   /** realloc's slow path: a bigger order needs a new block. The old one is released only once the new one exists. */
   private moveBlock(block: number, oldOrder: number, oldRequested: number, order: number, size: number): number {
     const fresh = this.allocateBlock(order, size);
-    if (fresh === NULL_ADDR) return this.failRequest();
-    const from = block + HEADER_BYTES;
-    const to = fresh + HEADER_BYTES;
+    if (fresh === NULL) return this.failRequest();
+    const from = block + Layout.HEADER_BYTES;
+    const to = fresh + Layout.HEADER_BYTES;
     this.bytes.copyWithin(to, from, from + Math.min(oldRequested, size));
     this.releaseBlock(block, oldOrder);
     this.noteReallocated(oldRequested, size, fresh + (1 << order));
     return to;
   }
 
+  // The cold half of malloc's size test: a malformed size throws, one that cannot fit fails.
+  private rejectSize(size: number): number {
+    validateSize(size);
+    return this.failRequest();
+  }
+
   private failRequest(): number {
     this.stats.failures++;
-    return NULL_ADDR;
+    return NULL;
   }
 
   // ---- release: mergeBuddies → insertFree (which writes the free header) ----
@@ -261,7 +281,7 @@ export class BuddyAllocator extends ArenaAllocator {
       const buddy = start ^ (1 << order);
       probes++; // the buddy's header: a buddy address is always a block start, never payload
       if (words[buddy >> 2] !== (TAG_MAGIC | FREE_BIT | order)) break;
-      this.unlinkFree(buddy, order);
+      probes += this.unlinkFree(buddy, order);
       this.wipeHeader(start | buddy);
       start &= buddy;
       order++;
@@ -289,8 +309,8 @@ export class BuddyAllocator extends ArenaAllocator {
     words[i + TAG] = TAG_MAGIC | FREE_BIT | order;
     words[i + CHECK] = block ^ CHECK_SALT;
     words[i + NEXT] = head;
-    words[i + PREV] = NULL_ADDR;
-    if (head === NULL_ADDR) {
+    words[i + PREV] = NULL;
+    if (head === NULL) {
       this.nonEmpty |= 1 << order;
     } else {
       words[(head >> 2) + PREV] = block;
@@ -305,43 +325,68 @@ export class BuddyAllocator extends ArenaAllocator {
     const block = this.heads[order];
     const next = words[(block >> 2) + NEXT];
     this.heads[order] = next;
-    if (next === NULL_ADDR) {
+    if (next === NULL) {
       this.nonEmpty &= ~(1 << order);
       this.stats.probes++;
     } else {
-      words[(next >> 2) + PREV] = NULL_ADDR;
+      words[(next >> 2) + PREV] = NULL;
       this.stats.probes += 2;
     }
     return block;
   }
 
-  /** Removes a block from the middle of its list in O(1): the reason the lists are doubly linked. */
-  private unlinkFree(block: number, order: number): void {
+  /**
+   * Removes a block from the middle of its list in O(1): the reason the lists are doubly linked.
+   * Returns its probes (the neighbours it relinked), which mergeBuddies counts with its own.
+   */
+  private unlinkFree(block: number, order: number): number {
     const words = this.words;
     const i = block >> 2;
     const next = words[i + NEXT];
     const prev = words[i + PREV];
     let probes = 0;
-    if (prev === NULL_ADDR) {
+    if (prev === NULL) {
       this.heads[order] = next;
-      if (next === NULL_ADDR) this.nonEmpty &= ~(1 << order);
+      if (next === NULL) this.nonEmpty &= ~(1 << order);
     } else {
       words[(prev >> 2) + NEXT] = next;
       probes++;
     }
-    if (next !== NULL_ADDR) {
+    if (next !== NULL) {
       words[(next >> 2) + PREV] = prev;
       probes++;
     }
-    this.stats.probes += probes;
+    return probes;
   }
 
   // ---- validation ----
 
-  /** The block whose payload is `addr`; throws invalid-free or double-free before anything changes. */
+  /**
+   * The block whose payload is `addr`; throws invalid-free or double-free before anything changes.
+   * Fast path: a 64-aligned block start inside the arena whose header is a used one of a plausible
+   * order, verified at its own address — the tests in one expression, with no side effect until all
+   * passed. Anything else goes to diagnoseFree (its counterpart), which runs them one by one and throws.
+   */
   private blockOf(addr: number): number {
+    const block = addr - Layout.HEADER_BYTES;
+    if ((addr | 0) === addr && (block & (MIN_BLOCK - 1)) === 0 && block >= 0 && addr < this.arenaBytes) {
+      const words = this.words;
+      const i = block >> 2;
+      const tag = words[i + TAG];
+      const order = tag & ORDER_MASK;
+      if ((tag & (TAG_MAGIC_MASK | FREE_BIT)) === TAG_MAGIC && words[i + CHECK] === (block ^ CHECK_SALT)
+        && order >= Layout.MIN_ORDER && order <= this.topOrder && (block & ((1 << order) - 1)) === 0) {
+        this.stats.probes++;
+        return block;
+      }
+    }
+    return this.diagnoseFree(addr);
+  }
+
+  /** The cold half of blockOf: its tests in order, each failure with its own error. */
+  private diagnoseFree(addr: number): number {
     if (!this.isPlausiblePayload(addr)) this.invalidFree(addr, "not a 16-byte-aligned address inside the arena");
-    const block = addr - HEADER_BYTES;
+    const block = addr - Layout.HEADER_BYTES;
     if (block < 0 || (block & (MIN_BLOCK - 1)) !== 0) {
       this.invalidFree(addr, `not a payload: blocks start on ${MIN_BLOCK}-byte boundaries, payloads ${HEADER_BYTES} bytes after`);
     }
@@ -352,7 +397,7 @@ export class BuddyAllocator extends ArenaAllocator {
       this.invalidFree(addr, "no block header precedes it (never allocated, or freed and merged into its buddy)");
     }
     const order = tag & ORDER_MASK;
-    if (order < MIN_ORDER || order > this.topOrder || (block & ((1 << order) - 1)) !== 0) {
+    if (order < Layout.MIN_ORDER || order > this.topOrder || (block & ((1 << order) - 1)) !== 0) {
       this.invalidFree(addr, `its header names order ${order}, which cannot start at ${hex(block)}`);
     }
     if ((tag & FREE_BIT) !== 0) this.doubleFree(addr);
@@ -368,7 +413,7 @@ export class BuddyAllocator extends ArenaAllocator {
     if ((tag & TAG_MAGIC_MASK) !== TAG_MAGIC) {
       this.corrupt(start, `every block should start with a header tag (found ${hex(tag >>> 0)})`);
     }
-    if (order < MIN_ORDER || order > this.topOrder) {
+    if (order < Layout.MIN_ORDER || order > this.topOrder) {
       this.corrupt(start, `block order ${order} should lie in ${MIN_ORDER}..${this.topOrder}`);
     }
     if ((start & ((1 << order) - 1)) !== 0) this.corrupt(start, `a block of order ${order} should start at a multiple of ${1 << order}`);
@@ -380,18 +425,18 @@ export class BuddyAllocator extends ArenaAllocator {
     const words = this.words;
     const arenaBytes = this.arenaBytes;
     let node = this.heads[order];
-    if ((node !== NULL_ADDR) !== (((this.nonEmpty >>> order) & 1) === 1)) {
-      this.corrupt(node === NULL_ADDR ? 0 : node, `bit ${order} of the non-empty bitmap should equal (heads[${order}] != -1)`);
+    if ((node !== NULL) !== (((this.nonEmpty >>> order) & 1) === 1)) {
+      this.corrupt(node === NULL ? 0 : node, `bit ${order} of the non-empty bitmap should equal (heads[${order}] != -1)`);
     }
-    let prev = NULL_ADDR;
-    while (node !== NULL_ADDR) {
-      if (order < MIN_ORDER || order > this.topOrder) this.corrupt(node, `list ${order} should be empty: no block has that order`);
-      if (node < 0 || node >= arenaBytes || (node & (MIN_BLOCK - 1)) !== 0 || listing[node >>> MIN_ORDER] !== 1) {
+    let prev = NULL;
+    while (node !== NULL) {
+      if (order < Layout.MIN_ORDER || order > this.topOrder) this.corrupt(node, `list ${order} should be empty: no block has that order`);
+      if (node < 0 || node >= arenaBytes || (node & (MIN_BLOCK - 1)) !== 0 || listing[node >>> Layout.MIN_ORDER] !== 1) {
         this.corrupt(node, `every node on list ${order} should be a free block, listed once`);
       }
       if (words[node >> 2] !== (TAG_MAGIC | FREE_BIT | order)) this.corrupt(node, `every node on list ${order} should be a free block of order ${order}`);
       if (words[(node >> 2) + PREV] !== prev) this.corrupt(node, `next.prev should equal the node on list ${order}`);
-      listing[node >>> MIN_ORDER] = 2;
+      listing[node >>> Layout.MIN_ORDER] = 2;
       prev = node;
       node = words[(node >> 2) + NEXT];
     }

@@ -27,11 +27,16 @@
 // node an address-ordered insertion steps past. Relinking a node (reading its two links) is free.
 
 import { choiceKnob } from "./base.js";
-import {
-  BoundaryTagAllocator, FIRST_BLOCK, MIN_BLOCK, NIL, nextLink, prevLink, setNextLink, setPrevLink, sizeOf,
-} from "./boundary-tags.js";
+import * as tags from "./boundary-tags.js";
+import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
 import type { KnobSpec } from "./knobs.js";
 import type { AllocatorOptions } from "./types.js";
+
+// The layout constants as this module's own consts: V8 folds a module's consts into optimized code,
+// but reads an imported binding through its module cell at every use (a load, a hole check, an untag).
+// The list code below also reads a node's size and links straight from `words` rather than through
+// sizeOf / nextLink: those are imported too, and the fit loops run them once per node examined.
+const { FIRST_BLOCK, MIN_BLOCK, NEXT_LINK, NIL, PREV_LINK } = tags;
 
 const PLACEMENTS = ["first", "next", "best"] as const;
 const ORDERS = ["lifo", "address"] as const;
@@ -56,10 +61,11 @@ const NEXT_FIT = 1;
 const BEST_FIT = 2;
 
 export class FreeListAllocator extends BoundaryTagAllocator {
-  readonly placement: FreeListPlacement;
-  readonly order: FreeListOrder;
-  private readonly fit: number;
-  private readonly addressOrdered: boolean;
+  // Assigned by the constructor, so only declared: see ArenaAllocator.
+  declare readonly placement: FreeListPlacement;
+  declare readonly order: FreeListOrder;
+  private declare readonly fit: number;
+  private declare readonly addressOrdered: boolean;
   private head = NIL;
   private rover = NIL;
   private hint = NIL;
@@ -87,14 +93,15 @@ export class FreeListAllocator extends BoundaryTagAllocator {
     return this.findBestFit(need);
   }
 
+  // A free block's tag word is its size (its flags are 0), so a node's size is words[n >> 2].
   private findFirstFit(need: number): number {
     const words = this.words;
     let probes = 0;
     let n = this.head;
     while (n !== NIL) {
       probes++;
-      if (sizeOf(words, n) >= need) break;
-      n = nextLink(words, n);
+      if (words[n >> 2] >= need) break;
+      n = words[(n + NEXT_LINK) >> 2];
     }
     this.stats.probes += probes;
     return n;
@@ -109,12 +116,12 @@ export class FreeListAllocator extends BoundaryTagAllocator {
     let n = first;
     do {
       probes++;
-      if (sizeOf(words, n) >= need) {
+      if (words[n >> 2] >= need) {
         this.stats.probes += probes;
         this.rover = n;
         return n;
       }
-      n = nextLink(words, n);
+      n = words[(n + NEXT_LINK) >> 2];
       if (n === NIL) n = this.head;
     } while (n !== first);
     this.stats.probes += probes;
@@ -126,9 +133,9 @@ export class FreeListAllocator extends BoundaryTagAllocator {
     let probes = 0;
     let best = NIL;
     let bestSize = 0x7fffffff;
-    for (let n = this.head; n !== NIL; n = nextLink(words, n)) {
+    for (let n = this.head; n !== NIL; n = words[(n + NEXT_LINK) >> 2]) {
       probes++;
-      const size = sizeOf(words, n);
+      const size = words[n >> 2];
       if (size >= need && size < bestSize) {
         best = n;
         bestSize = size;
@@ -148,9 +155,9 @@ export class FreeListAllocator extends BoundaryTagAllocator {
   private pushFront(h: number): void {
     const words = this.words;
     const first = this.head;
-    setPrevLink(words, h, NIL);
-    setNextLink(words, h, first);
-    if (first !== NIL) setPrevLink(words, first, h);
+    words[(h + PREV_LINK) >> 2] = NIL;
+    words[(h + NEXT_LINK) >> 2] = first;
+    if (first !== NIL) words[(first + PREV_LINK) >> 2] = h;
     this.head = h;
   }
 
@@ -167,27 +174,27 @@ export class FreeListAllocator extends BoundaryTagAllocator {
       before = first;
     }
     let probes = 0;
-    let after = nextLink(words, before);
+    let after = words[(before + NEXT_LINK) >> 2];
     while (after !== NIL && after < h) {
       probes++;
       before = after;
-      after = nextLink(words, after);
+      after = words[(after + NEXT_LINK) >> 2];
     }
     this.stats.probes += probes;
-    setPrevLink(words, h, before);
-    setNextLink(words, h, after);
-    setNextLink(words, before, h);
-    if (after !== NIL) setPrevLink(words, after, h);
+    words[(h + PREV_LINK) >> 2] = before;
+    words[(h + NEXT_LINK) >> 2] = after;
+    words[(before + NEXT_LINK) >> 2] = h;
+    if (after !== NIL) words[(after + PREV_LINK) >> 2] = h;
   }
 
   // Counterpart of insertFree. Keeps the rover and the hint on the list.
   protected removeFree(h: number, _size: number): void {
     const words = this.words;
-    const before = prevLink(words, h);
-    const after = nextLink(words, h);
+    const before = words[(h + PREV_LINK) >> 2];
+    const after = words[(h + NEXT_LINK) >> 2];
     if (before === NIL) this.head = after;
-    else setNextLink(words, before, after);
-    if (after !== NIL) setPrevLink(words, after, before);
+    else words[(before + NEXT_LINK) >> 2] = after;
+    if (after !== NIL) words[(after + PREV_LINK) >> 2] = before;
     if (this.rover === h) this.rover = after;
     this.hint = before;
   }

@@ -31,12 +31,14 @@
 // when the slow path reads it. Pushing and unlinking nodes (reading their links) is free.
 
 import { integerKnob } from "./base.js";
-import {
-  BoundaryTagAllocator, FIRST_BLOCK, HEADER_BYTES, MIN_BLOCK, NEXT_LINK, NIL, PREV_LINK, TAG_OVERHEAD, USED,
-  nextLink, sizeOf,
-} from "./boundary-tags.js";
+import * as tags from "./boundary-tags.js";
+import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
 import type { KnobSpec } from "./knobs.js";
 import type { AllocatorOptions } from "./types.js";
+
+// The layout constants as this module's own consts: V8 folds a module's consts into optimized code,
+// but reads an imported binding through its module cell at every use (a load, a hole check, an untag).
+const { FIRST_BLOCK, HEADER_BYTES, MIN_BLOCK, NEXT_LINK, NIL, PREV_LINK, TAG_OVERHEAD, USED } = tags;
 
 export const SEGFIT_CLASSES = 12;
 const TOP_CLASS = SEGFIT_CLASSES - 1;
@@ -53,6 +55,11 @@ const KNOWN_KNOB_NAMES = SEGFIT_KNOBS.map((knob) => knob.name);
 
 /** The size class of a free block of `blockBytes` (>= MIN_BLOCK). */
 export function segfitClassOf(blockBytes: number): number {
+  return classOf(blockBytes);
+}
+
+// segfitClassOf for this file's hot paths: an exported function is called through its module cell.
+function classOf(blockBytes: number): number {
   const k = 26 - Math.clz32(blockBytes);
   return k < TOP_CLASS ? k : TOP_CLASS;
 }
@@ -63,7 +70,7 @@ export function segfitClassFloor(k: number): number {
 }
 
 export class SegFitAllocator extends BoundaryTagAllocator {
-  readonly searchLimit: number;
+  declare readonly searchLimit: number; // declared only: see ArenaAllocator
   private readonly heads = new Int32Array(SEGFIT_CLASSES).fill(NIL);
   private bitmap = 0;
 
@@ -127,7 +134,7 @@ export class SegFitAllocator extends BoundaryTagAllocator {
 
   // The same choice as malloc's, for realloc when it has to move.
   protected findFit(need: number): number {
-    const k = segfitClassOf(need);
+    const k = classOf(need);
     const h = this.heads[k];
     if (h !== NIL && this.searchLimit !== 0 && this.words[h >> 2] >= need) {
       this.stats.probes++;
@@ -137,21 +144,20 @@ export class SegFitAllocator extends BoundaryTagAllocator {
   }
 
   // The slow path of malloc: the rest of class k up to the limit, a larger class, the rest of class k.
+  // Nodes are read directly, not through sizeOf / nextLink: a free block's tag is its size, and a helper
+  // call the JIT leaves out of line costs more in this loop than the node it reads.
   private searchClasses(need: number, k: number): number {
     const words = this.words;
     const limit = this.searchLimit;
-    let probes = 0;
     let n = this.heads[k];
-    let examined = 0;
+    let probes = 0; // nodes of class k examined so far, then the bitmap word and the nodes after it
     if (n !== NIL && limit > 0) {
-      examined = 1; // the head, which the fast path found too small
-      probes = 1;
-      n = nextLink(words, n);
+      probes = 1; // the head, which the fast path found too small
+      n = words[(n + NEXT_LINK) >> 2];
     }
-    for (; n !== NIL && examined < limit; n = nextLink(words, n)) {
-      examined++;
+    for (; n !== NIL && probes < limit; n = words[(n + NEXT_LINK) >> 2]) {
       probes++;
-      if (sizeOf(words, n) >= need) {
+      if (words[n >> 2] >= need) {
         this.stats.probes += probes;
         return n;
       }
@@ -162,9 +168,9 @@ export class SegFitAllocator extends BoundaryTagAllocator {
       this.stats.probes += probes + 1;
       return this.heads[31 - Math.clz32(above & -above)];
     }
-    for (; n !== NIL; n = nextLink(words, n)) {
+    for (; n !== NIL; n = words[(n + NEXT_LINK) >> 2]) {
       probes++;
-      if (sizeOf(words, n) >= need) break;
+      if (words[n >> 2] >= need) break;
     }
     this.stats.probes += probes;
     return n;
@@ -176,7 +182,7 @@ export class SegFitAllocator extends BoundaryTagAllocator {
   protected insertFree(h: number, size: number): void {
     const words = this.words;
     const heads = this.heads;
-    const k = segfitClassOf(size);
+    const k = classOf(size);
     const first = heads[k];
     words[(h + PREV_LINK) >> 2] = NIL;
     words[(h + NEXT_LINK) >> 2] = first;
@@ -191,7 +197,7 @@ export class SegFitAllocator extends BoundaryTagAllocator {
     const before = words[(h + PREV_LINK) >> 2];
     const after = words[(h + NEXT_LINK) >> 2];
     if (before === NIL) {
-      const k = segfitClassOf(size);
+      const k = classOf(size);
       this.heads[k] = after;
       if (after === NIL) this.bitmap &= ~(1 << k);
     } else {

@@ -113,6 +113,8 @@ const SLAB_MAGIC = 0x51ab0000 | 0x5eed;
 const POOLED = -1;
 const NO_SLAB = -1;
 const NO_OBJECT = -1;
+/** NULL_ADDR as this module's own constant: optimized code folds a module's consts into the instructions, but reads an import through its module cell at every use. */
+const NULL = NULL_ADDR;
 
 /** Reads the `classes` knob: a preset name or an explicit list; quotes the bad value otherwise. */
 export function parseSlabClasses(value: unknown): readonly number[] {
@@ -158,27 +160,28 @@ export function slabLayoutOf(objectBytes: number): SlabLayout {
 
 export class SlabAllocator extends ArenaAllocator {
   /** The object sizes, ascending. */
-  readonly classes: readonly number[];
-  readonly layouts: readonly SlabLayout[];
-  private readonly largestClass: number;
+  // Assigned by the constructor, so only declared: see ArenaAllocator.
+  declare readonly classes: readonly number[];
+  declare readonly layouts: readonly SlabLayout[];
+  private declare readonly largestClass: number;
   // Per-class layout tables: what formatSlab copies into each slab header (free() reads the copy),
   // and what walk() and check() measure slabs against.
-  private readonly objectBytes: Int32Array;
-  private readonly capacity: Int32Array;
-  private readonly dataOffset: Int32Array;
-  private readonly tableOffset: Int32Array;
+  private declare readonly objectBytes: Int32Array;
+  private declare readonly capacity: Int32Array;
+  private declare readonly dataOffset: Int32Array;
+  private declare readonly tableOffset: Int32Array;
   /** m = floor(2^20 / (objectBytes / 16)) + 1: an object's index is ((offset >> 4) * m) >>> 20. */
-  private readonly reciprocal: Int32Array;
+  private declare readonly reciprocal: Int32Array;
   /** How far a freshly formatted slab of the class counts as covered by non-free blocks (header, and the tail if any). */
-  private readonly coveredBytes: Int32Array;
+  private declare readonly coveredBytes: Int32Array;
   /** The class of every 16-byte size step: classBySize[(size + 15) >> 4]. */
-  private readonly classBySize: Uint8Array;
+  private declare readonly classBySize: Uint8Array;
   /** Head of each class's list of slabs with at least one object not allocated. */
-  private readonly partialHead: Int32Array;
+  private declare readonly partialHead: Int32Array;
   private poolHead = NO_SLAB;
   private carveCursor = 0;
   /** u16 view for the requested-size tables. */
-  private readonly halves: Uint16Array;
+  private declare readonly halves: Uint16Array;
 
   constructor(options: AllocatorOptions = {}) {
     super("slab", options, KNOWN_KNOB_NAMES);
@@ -206,19 +209,19 @@ export class SlabAllocator extends ArenaAllocator {
     if ((size >>> 0) !== size || size > this.largestClass) return this.rejectSize(size);
     const k = this.classBySize[(size + 15) >> 4];
     const addr = this.takeObject(k, size);
-    if (addr === NULL_ADDR) return this.failRequest();
+    if (addr === NULL) return this.failRequest();
     this.noteAllocated(size, addr + this.objectBytes[k]);
     return addr;
   }
 
   free(addr: number): void {
-    if (addr === NULL_ADDR) return;
+    if (addr === NULL) return;
     const index = this.locateLive(addr);
     this.noteFreed(this.releaseObject(addr, index));
   }
 
   realloc(addr: number, size: number): number {
-    if (addr === NULL_ADDR) return this.malloc(size);
+    if (addr === NULL) return this.malloc(size);
     validateSize(size);
     const index = this.locateLive(addr);
     const h = (addr & SLAB_MASK) >> 2;
@@ -233,7 +236,7 @@ export class SlabAllocator extends ArenaAllocator {
       return addr;
     }
     const moved = this.takeObject(newClass, size);
-    if (moved === NULL_ADDR) return this.failRequest();
+    if (moved === NULL) return this.failRequest();
     this.bytes.copyWithin(moved, addr, addr + (oldRequested < size ? oldRequested : size));
     this.releaseObject(addr, index);
     this.noteReallocated(oldRequested, size, moved + this.objectBytes[newClass]);
@@ -314,7 +317,7 @@ export class SlabAllocator extends ArenaAllocator {
     let slab = this.partialHead[k];
     if (slab === NO_SLAB) {
       slab = this.refill(k);
-      if (slab === NO_SLAB) return NULL_ADDR;
+      if (slab === NO_SLAB) return NULL;
     }
     const words = this.words;
     const h = slab >> 2;
@@ -437,17 +440,38 @@ export class SlabAllocator extends ArenaAllocator {
     if (next !== NO_SLAB) words[(next >> 2) + H_PREV] = prev;
   }
 
-  /** The object index of the live object at `addr`; throws before touching anything if there is none. */
+  /**
+   * The object index of the live object at `addr`; throws before touching anything if there is none.
+   * Fast path: a 16-aligned integer inside a carved slab whose header verifies, the start of a carved
+   * object, its bit set — the tests in one expression, with no side effect until all passed. Anything
+   * else goes to diagnoseFree (its counterpart), which runs them again one by one and throws.
+   */
   private locateLive(addr: number): number {
-    // Fast path: a 16-aligned integer inside a carved slab, the start of a carved object, its bit set.
-    // Anything else goes to rejectFree (its counterpart), which finds out what is wrong.
+    const words = this.words;
+    const slab = addr & SLAB_MASK;
+    const h = slab >> 2;
+    if ((addr & -16) === addr && addr >= 0 && addr < this.carveCursor
+      && words[h + H_MAGIC] === (SLAB_MAGIC ^ slab) && words[h + H_CLASS] !== POOLED) {
+      // An address before the data makes offset negative and the index huge (>>> 20 of a negative product).
+      const offset = addr - words[h + H_DATA];
+      const index = Math.imul(offset >> 4, words[h + H_RECIPROCAL]) >>> RECIPROCAL_SHIFT;
+      if (index < words[h + H_CARVED] && index * words[h + H_OBJECT_BYTES] === offset
+        && ((words[h + H_BITMAP + (index >> 5)] >>> (index & 31)) & 1) !== 0) {
+        this.stats.probes += 2; // the slab header and the bitmap word
+        return index;
+      }
+    }
+    return this.diagnoseFree(addr);
+  }
+
+  /** The cold half of locateLive: its tests in order, each failure with its own error. */
+  private diagnoseFree(addr: number): number {
     if ((addr & -16) !== addr || addr < 0 || addr >= this.carveCursor) this.rejectFree(addr);
     const words = this.words;
     const slab = addr & SLAB_MASK;
     const h = slab >> 2;
     if (words[h + H_MAGIC] !== (SLAB_MAGIC ^ slab)) this.corrupt(slab, "header magic should equal SLAB_MAGIC ^ slab");
     if (words[h + H_CLASS] === POOLED) this.rejectFree(addr);
-    // An address before the data makes offset negative and the index huge (>>> 20 of a negative product).
     const offset = addr - words[h + H_DATA];
     const index = Math.imul(offset >> 4, words[h + H_RECIPROCAL]) >>> RECIPROCAL_SHIFT;
     if (index >= words[h + H_CARVED] || index * words[h + H_OBJECT_BYTES] !== offset) this.rejectFree(addr);
@@ -565,6 +589,6 @@ export class SlabAllocator extends ArenaAllocator {
 
   private failRequest(): number {
     this.stats.failures++;
-    return NULL_ADDR;
+    return NULL;
   }
 }

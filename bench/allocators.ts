@@ -3,7 +3,7 @@
 // Runs are interleaved (one of each per round) so drift in machine load hits all alike, each run
 // in a fresh process (bench/time-allocator.ts), and the median of the rounds is reported. Options: --ops N (2000000), --rounds N (5), --quick.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -68,8 +68,10 @@ function median(xs: number[]): number {
 
 const native = buildNative();
 if (!native) console.error("cc not found: the glibc reference column is skipped");
-const traceFile = join(mkdtempSync(join(tmpdir(), "heapforge-bench-")), "trace.bin");
+const traceDir = mkdtempSync(join(tmpdir(), "heapforge-bench-"));
+const traceFile = join(traceDir, "trace.bin");
 writeFileSync(traceFile, encodeForNative(trace));
+process.on("exit", () => rmSync(traceDir, { recursive: true, force: true })); // ~18 MB per run
 let idCount = 0;
 for (let i = 0; i < trace.length; i++) idCount = Math.max(idCount, trace.id[i] + 1);
 

@@ -2,6 +2,7 @@
 // asked, the program's live bytes as a dashed one — the two curves whose gap is the memory the
 // allocator holds beyond what the program uses. A rule follows the scrubber without re-rendering.
 import * as Plot from "@observablehq/plot";
+import { tickRule } from "./race-charts.js";
 import { LANE_COLORS } from "./palette.js";
 import type { RaceView } from "./race-view.js";
 
@@ -41,32 +42,13 @@ export function footprintChart(view: RaceView, { width, height = 240, live = tru
       Plot.lineY(rows, { x: "op", y: "value", stroke: "series", strokeWidth: 2, tip: { format: { y: formatKiB, x: (x: number) => x.toLocaleString("en-US") } } }),
       Plot.lineY(liveRows, { x: "op", y: "value", stroke: "series", strokeWidth: 1.5, strokeDasharray: "5,3" }),
     ],
-  }) as (HTMLElement | SVGSVGElement) & { scale(name: string): { apply(x: number): number; range?: number[] } | undefined };
-
-  const svg = (plot.tagName.toLowerCase() === "svg" ? plot : plot.querySelector("svg:last-of-type")) as SVGSVGElement | null;
-  const rule = document.createElementNS("http://www.w3.org/2000/svg", "line");
-  rule.setAttribute("stroke", "var(--theme-foreground-focus, steelblue)");
-  rule.setAttribute("stroke-width", "1.5");
-  rule.setAttribute("visibility", "hidden");
-  svg?.append(rule);
-  const x = plot.scale("x");
-  const yRange = plot.scale("y")?.range ?? [height - 30, 20];
-  const ops = view.lanes[0]?.ticks.map((t) => t.op) ?? [];
+  });
 
   const root = document.createElement("div") as unknown as FootprintChartElement;
   root.className = "lab-footprint-chart";
   root.style.maxWidth = "100%";
   root.style.overflowX = "auto";
   root.append(plot);
-  root.setTick = (tick: number) => {
-    const op = ops[Math.min(Math.max(0, tick), ops.length - 1)];
-    if (!x || op === undefined) { rule.setAttribute("visibility", "hidden"); return; }
-    const at = String(x.apply(op));
-    rule.setAttribute("visibility", "visible");
-    rule.setAttribute("x1", at);
-    rule.setAttribute("x2", at);
-    rule.setAttribute("y1", String(yRange[0]));
-    rule.setAttribute("y2", String(yRange[1]));
-  };
+  root.setTick = tickRule(plot, view, height);
   return root;
 }

@@ -2,6 +2,7 @@
 // stream's policies, and the classic results checked across every stream.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
+import { tickRule } from "./race-charts.js";
 import { FRAGMENTATION_TIE, PLACEMENT_POLICIES, paretoFront, type ClaimCheck, type ClaimId, type PlacementPoint } from "../lib/labs/placement.js";
 import { formatBytes } from "./arena-choices.js";
 import { LANE_COLORS } from "./palette.js";
@@ -96,27 +97,10 @@ export function highWaterChart(view: RaceView, { width, height = 260 }: { width:
       ...[...byLane.values()].map((laneRows) => Plot.line(laneRows, { x: "op", y: "highWater", stroke: laneRows[0].color, strokeWidth: 1.8, strokeDasharray: laneRows[0].dash })),
       Plot.tip(rows, Plot.pointer({ x: "op", y: "highWater", title: (d: { lane: string; op: number; highWater: number }) => `${d.lane}\nafter op ${d.op.toLocaleString("en-US")}: ${formatBytes(d.highWater)}` })),
     ],
-  }) as (HTMLElement | SVGSVGElement) & { scale(name: string): { apply(x: number): number; range?: number[] } | undefined };
-  const svg = (plot.tagName.toLowerCase() === "svg" ? plot : plot.querySelector("svg:last-of-type")) as SVGSVGElement | null;
-  const rule = document.createElementNS("http://www.w3.org/2000/svg", "line");
-  rule.setAttribute("stroke", "var(--theme-foreground-focus, steelblue)");
-  rule.setAttribute("stroke-width", "1.5");
-  svg?.append(rule);
-  const x = plot.scale("x");
-  const yRange = plot.scale("y")?.range ?? [height - 30, 20];
-  const ops = view.lanes[0]?.ticks.map((t) => t.op) ?? [];
+  });
   const root = document.createElement("div") as unknown as HighWaterElement;
   root.append(plot);
-  root.setTick = (tick: number) => {
-    const op = ops[Math.min(tick, ops.length - 1)];
-    if (!x || op === undefined) { rule.setAttribute("visibility", "hidden"); return; }
-    const at = String(x.apply(op));
-    rule.setAttribute("visibility", "visible");
-    rule.setAttribute("x1", at);
-    rule.setAttribute("x2", at);
-    rule.setAttribute("y1", String(yRange[0]));
-    rule.setAttribute("y2", String(yRange[1]));
-  };
+  root.setTick = tickRule(plot, view, height);
   return root;
 }
 

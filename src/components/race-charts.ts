@@ -32,24 +32,35 @@ export function timelineChart(view: RaceView, { metric, label, width, height = 2
     y: { label, grid: true, percent, tickFormat: bytes ? (d: number) => `${+(d / MiB).toFixed(2)} MiB` : undefined, zero: true },
     color: { ...laneColorScale(view), legend: true },
     marks: [Plot.lineY(rows, { x: "op", y: "value", stroke: "lane", strokeWidth: 1.5, tip: { format: { y: percent ? (d: number) => `${(100 * d).toFixed(1)}%` : bytes ? (d: number) => `${(d / 1024).toFixed(1)} KiB` : true } } })],
-  }) as (HTMLElement | SVGSVGElement) & { scale(name: string): { apply(x: number): number; range?: number[] } | undefined };
+  }) as Element;
 
-  // The scrubber's rule lives inside the chart's own SVG, in chart coordinates, so it needs no
-  // layout measurement and moving it is one attribute write.
-  const svg = (plot.tagName.toLowerCase() === "svg" ? plot : plot.querySelector("svg:last-of-type")) as SVGSVGElement | null;
+  const root = document.createElement("div") as unknown as TimelineElement;
+  root.append(plot);
+  root.setTick = tickRule(plot, view, height);
+  return root;
+}
+
+type ScaledPlot = (HTMLElement | SVGSVGElement) & { scale(name: string): { apply(x: number): number; range?: number[] } | undefined };
+
+/**
+ * Adds a vertical rule to a Plot chart whose x is the race's op count and returns the function
+ * that moves it to a tick. The rule lives inside the chart's own SVG, in chart coordinates, so it
+ * needs no layout measurement and moving it is one attribute write — scrubbing never re-renders.
+ */
+export function tickRule(plot: Element, view: RaceView, height: number): (tick: number) => void {
+  const chart = plot as ScaledPlot;
+  const svg = (chart.tagName.toLowerCase() === "svg" ? chart : chart.querySelector("svg:last-of-type")) as SVGSVGElement | null;
   const rule = document.createElementNS("http://www.w3.org/2000/svg", "line");
   rule.setAttribute("class", "timeline-rule");
   rule.setAttribute("stroke", "var(--theme-foreground-focus, steelblue)");
   rule.setAttribute("stroke-width", "1.5");
+  rule.setAttribute("visibility", "hidden");
   svg?.append(rule);
-  const x = plot.scale("x");
-  const yRange = plot.scale("y")?.range ?? [height - 30, 20];
-
-  const root = document.createElement("div") as unknown as TimelineElement;
-  root.append(plot);
-  const ticksOps = view.lanes[0]?.ticks.map((t) => t.op) ?? [];
-  root.setTick = (tick: number) => {
-    const op = ticksOps[Math.min(tick, ticksOps.length - 1)];
+  const x = chart.scale("x");
+  const yRange = chart.scale("y")?.range ?? [height - 30, 20];
+  const ops = view.lanes[0]?.ticks.map((t) => t.op) ?? [];
+  return (tick: number) => {
+    const op = ops[Math.min(tick, ops.length - 1)];
     if (!x || op === undefined) { rule.setAttribute("visibility", "hidden"); return; }
     const at = String(x.apply(op));
     rule.setAttribute("visibility", "visible");
@@ -58,7 +69,6 @@ export function timelineChart(view: RaceView, { metric, label, width, height = 2
     rule.setAttribute("y1", String(yRange[0]));
     rule.setAttribute("y2", String(yRange[1]));
   };
-  return root;
 }
 
 export interface LatencyOptions { mode: "probes" | "ns"; kind?: "all" | "malloc" | "free" | "realloc"; width: number }

@@ -7,16 +7,9 @@ import { randomLcg, randomLogNormal } from "d3-random";
 import { BuddyAllocator, BUDDY_KNOBS, buddyOf, orderFor, HEADER_BYTES } from "../../lib/allocators/buddy.js";
 import { HeapError } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
+import { blocksOf, type WalkedBlock as Block } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
-
-interface Block { start: number; bytes: number; payload: number; requested: number }
-
-function blocksOf(a: BuddyAllocator): Block[] {
-  const blocks: Block[] = [];
-  a.walk((start, bytes, payload, requested) => blocks.push({ start, bytes, payload, requested }));
-  return blocks;
-}
 
 function blockAt(a: BuddyAllocator, start: number): Block {
   const block = blocksOf(a).find((b) => b.start === start);

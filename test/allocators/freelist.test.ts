@@ -7,16 +7,9 @@ import { randomLcg } from "d3-random";
 import { FreeListAllocator, FREELIST_KNOBS } from "../../lib/allocators/freelist.js";
 import { HeapError, type Allocator, type AllocatorOptions } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
+import { blocksOf, type WalkedBlock } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
-
-interface WalkedBlock { start: number; bytes: number; payload: number; requested: number }
-
-function blocksOf(a: Allocator): WalkedBlock[] {
-  const blocks: WalkedBlock[] = [];
-  a.walk((start, bytes, payload, requested) => blocks.push({ start, bytes, payload, requested }));
-  return blocks;
-}
 
 function freeBlocksOf(a: Allocator): WalkedBlock[] {
   return blocksOf(a).filter((b) => b.requested < 0);

@@ -9,16 +9,9 @@ import {
 } from "../../lib/allocators/segfit.js";
 import { HeapError, type Allocator, type AllocatorOptions } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
+import { blocksOf, type WalkedBlock } from "../support/allocator-harness.js";
 
 const ARENA = 256 * 1024;
-
-interface WalkedBlock { start: number; bytes: number; payload: number; requested: number }
-
-function blocksOf(a: Allocator): WalkedBlock[] {
-  const blocks: WalkedBlock[] = [];
-  a.walk((start, bytes, payload, requested) => blocks.push({ start, bytes, payload, requested }));
-  return blocks;
-}
 
 function make(options: AllocatorOptions = {}): SegFitAllocator {
   return new SegFitAllocator({ arenaBytes: ARENA, ...options });

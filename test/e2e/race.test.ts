@@ -2,28 +2,10 @@
 // knob, and a shared URL restoring the same view.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
-
-function canvasHashes(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
-    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
-    let hash = 0;
-    for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + ((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])) | 0;
-    return hash;
-  }));
-}
-
-function distinctColours(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
-    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
-    const colours = new Set<number>();
-    for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-    return colours.size;
-  }));
-}
 
 const leaderboardText = (page: Page) => page.locator("table").first().innerText();
 const caption = (page: Page) => page.locator(".scrubber-caption").innerText();

@@ -119,3 +119,23 @@ export async function openPage(site: Site, path: string, viewport = { width: 128
   await page.goto(site.url + path.replace(/^\//, ""), { waitUntil: "networkidle" });
   return { page, log };
 }
+
+/** A hash of each heat map's pixels (.heap-grid canvases), to tell whether a repaint changed them. */
+export function canvasHashes(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
+    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + ((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])) | 0;
+    return hash;
+  }));
+}
+
+/** How many colours each heat map shows: 1 means blank. */
+export function distinctColours(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
+    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    return colours.size;
+  }));
+}

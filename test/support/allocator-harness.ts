@@ -6,6 +6,16 @@
 import fc from "fast-check";
 import { HeapError, type Allocator } from "../../lib/allocators/types.js";
 
+/** One block as walk() reports it. */
+export interface WalkedBlock { start: number; bytes: number; payload: number; requested: number }
+
+/** Every block of an arena, in address order, as walk() reports them. */
+export function blocksOf(a: Pick<Allocator, "walk">): WalkedBlock[] {
+  const blocks: WalkedBlock[] = [];
+  a.walk((start, bytes, payload, requested) => blocks.push({ start, bytes, payload, requested }));
+  return blocks;
+}
+
 export type Step =
   | { kind: "malloc"; size: number }
   | { kind: "free"; pick: number }

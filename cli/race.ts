@@ -1,5 +1,5 @@
 // npm run race -- --workload NAME | --trace FILE [--allocators a,b] [--arena 2MiB|auto]
-//                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP]
+//                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -12,8 +12,9 @@ import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
 import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
 import { race, type RaceResult } from "../lib/race/race.js";
 import { calibrateClockOverhead } from "../lib/race/clock.js";
-import { raceSummaryTable, toArrowBytes } from "../lib/race/tables.js";
+import { toArrowBytes } from "../lib/race/tables.js";
 import { UsageError, formatBytes, parseArena, parseInteger, parseList } from "./args.js";
+import { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } from "./native.js";
 
 const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
 
@@ -27,6 +28,8 @@ const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
   --ticks N           snapshots per allocator (default 64)
   --out FILE          also write the leaderboard as an Arrow IPC file
   --dump-at OP        print every block of every heap after OP ops, instead of the leaderboard
+  --native            also replay the stream through glibc, jemalloc, mimalloc and tcmalloc
+                      (needs cc; each library is LD_PRELOADed if installed) and print their rows
   -h, --help          this text`;
 
 function fail(code: 1 | 2, message: string): never {
@@ -43,6 +46,7 @@ interface Command {
   ticks: number;
   out?: string;
   dumpAt?: number;
+  native: boolean;
 }
 
 function parseCommand(argv: string[]): Command {
@@ -52,6 +56,7 @@ function parseCommand(argv: string[]): Command {
       workload: { type: "string" }, trace: { type: "string" }, allocators: { type: "string" },
       arena: { type: "string", default: "2MiB" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
       ticks: { type: "string", default: "64" }, out: { type: "string" }, "dump-at": { type: "string" },
+      native: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -80,7 +85,7 @@ function parseCommand(argv: string[]): Command {
     if (ops !== undefined) trace = tracePrefix(trace, ops);
   }
   const kind = values.workload !== undefined ? "workload" : "trace";
-  return { trace, kind, allocators: allocators as AllocatorName[], arena, ticks, out: values.out, dumpAt };
+  return { trace, kind, allocators: allocators as AllocatorName[], arena, ticks, out: values.out, dumpAt, native: values.native === true };
 }
 
 function readTrace(file: string): Trace {
@@ -138,7 +143,7 @@ function dumpHeap(allocator: Allocator, label: string): string {
   return lines.join("\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let command: Command;
   try {
     command = parseCommand(process.argv.slice(2));
@@ -168,10 +173,12 @@ function main(): void {
   const dropped = trace.droppedFrees ? `, ${trace.droppedFrees} frees of unknown addresses dropped` : "";
   console.log(`${trace.name}: ${result.ops} ops, ${formatBytes(result.arenaBytes)} arena per allocator${dropped}\n`);
   console.log(leaderboard(result));
+  const native = command.native ? (await nativeRowsFor(trace)).lanes : [];
+  if (native.length) console.log(`\n${nativeLeaderboard(native)}\n${nativeFootnote(native)}`);
   if (command.out) {
-    writeFileSync(command.out, toArrowBytes(raceSummaryTable([{ source: trace.name, kind: command.kind, result }])));
+    writeFileSync(command.out, toArrowBytes(laneTable({ source: trace.name, kind: command.kind, result }, native)));
     console.error(`wrote ${command.out}`);
   }
 }
 
-main();
+await main();

@@ -17,6 +17,7 @@ export type { Trace } from "./trace/types.js";
 export { parseTrace } from "./trace/parse.js";
 export { formatRep } from "./trace/rep.js";
 export { formatMtrace } from "./trace/mtrace.js";
+export { encodeOpFile, decodeOpFile, OPFILE_VERSION } from "./trace/opfile.js";
 export { profileTrace, autoArenaBytes } from "./trace/profile.js";
 
 export { WORKLOADS, WORKLOAD_INFO, generateWorkload, isWorkloadName } from "./workloads/index.js";

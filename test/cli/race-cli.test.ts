@@ -31,7 +31,8 @@ describe("npm run race", () => {
     const table = tableFromIPC(readFileSync(out));
     expect(table.numRows).toBe(2);
     expect(table.getChild("allocator")!.toArray()).toEqual(["segfit", "buddy"]);
-    expect(table.getChild("kind")!.get(0)).toBe("workload");
+    expect(table.getChild("kind")!.get(0)).toBe("simulated");
+    expect(table.getChild("sourceKind")!.get(0)).toBe("workload");
   });
 
   it("dumps every block of every heap with --dump-at", () => {

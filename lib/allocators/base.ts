@@ -6,6 +6,7 @@ import {
   DEFAULT_ARENA_BYTES,
   MAX_ARENA_BYTES,
   MIN_ARENA_BYTES,
+  NULL_ADDR,
   HeapError,
   type Allocator,
   type AllocatorName,
@@ -133,6 +134,16 @@ export abstract class ArenaAllocator implements Allocator {
     stats.liveBytes += newRequested - oldRequested;
     if (stats.liveBytes > stats.peakLiveBytes) stats.peakLiveBytes = stats.liveBytes;
     if (blockEnd > stats.highWater) stats.highWater = blockEnd;
+  }
+
+  /**
+   * realloc(p, 0) as glibc does it: p is freed (a free in the stats, not a realloc) and there is no
+   * block to return, so the result is NULL_ADDR — which here is not a failure. A later free(p) is then
+   * a double free. realloc(NULL_ADDR, 0) is malloc(0) and never comes here.
+   */
+  protected freeForRealloc(addr: number): number {
+    this.free(addr);
+    return NULL_ADDR;
   }
 
   protected corrupt(addr: number, invariant: string): never {

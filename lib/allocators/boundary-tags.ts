@@ -46,7 +46,7 @@
 //   realloc  in place when the block already holds the request (the tail is split off, or given to
 //            a free next block), or when absorbing a free next block makes it hold it; otherwise
 //            allocate + copy min(old, new) requested bytes + free. realloc(-1, n) is malloc(n) and
-//            counts as an alloc; realloc(p, 0) shrinks p to a minimal block.
+//            counts as an alloc; realloc(p, 0) frees p and returns NIL, as glibc does (types.ts).
 //   counters splits: a block cut in two (on malloc, or a shrinking/absorbing realloc); coalesces: two
 //            free ranges joined (on free, or a shrinking realloc whose tail meets a free block).
 
@@ -211,6 +211,7 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
 
   realloc(addr: number, size: number): number {
     if (addr === Tag.NIL) return this.malloc(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const h = this.liveHeaderOf(addr);
     if (!this.isServable(size)) return this.rejectSize(size);
     const words = this.words;

@@ -134,6 +134,7 @@ export class BuddyAllocator extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     validateSize(size);
     if (addr === NULL) return this.malloc(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const block = this.blockOf(addr);
     const words = this.words;
     const i = block >> 2;

@@ -133,6 +133,7 @@ export class BumpAllocator extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     if (addr === NULL) return this.malloc(size);
     validateSize(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const oldRequested = this.readLiveState(addr);
     if (addr + blockBytesFor(oldRequested) - HEADER_BYTES === this.cursor) return this.resizeLast(addr, oldRequested, size);
     const moved = this.bumpBlock(size);

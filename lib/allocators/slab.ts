@@ -223,6 +223,7 @@ export class SlabAllocator extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     if (addr === NULL) return this.malloc(size);
     validateSize(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const index = this.locateLive(addr);
     const h = (addr & SLAB_MASK) >> 2;
     const k = this.words[h + H_CLASS];

@@ -8,7 +8,7 @@ export interface AllocatorStats {
   allocs: number;        // successful mallocs (a realloc that moves counts as a realloc, not an alloc)
   frees: number;         // successful frees
   reallocs: number;      // successful reallocs, in place or moved
-  failures: number;      // mallocs and reallocs that returned -1
+  failures: number;      // mallocs and reallocs that could not be served (realloc(p, 0) returning -1 is a free)
   splits: number;        // a free block cut in two
   coalesces: number;     // two free neighbours (or buddies) merged into one
   probes: number;        // the cost model: list nodes, headers, bitmap words touched
@@ -23,6 +23,12 @@ export interface Allocator {
   readonly bytes: Uint8Array;
   malloc(size: number): number;
   free(addr: number): void;
+  /**
+   * C semantics, as glibc: realloc(NULL_ADDR, n) is malloc(n); realloc(p, 0) frees p and returns
+   * NULL_ADDR (counted as a free, not a failure; a later free(p) is a double free); otherwise the
+   * block is resized in place or moved (min(old, new) requested bytes copied), and NULL_ADDR on
+   * failure leaves the old block live and untouched.
+   */
   realloc(addr: number, size: number): number;
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void;
   check(): void;

@@ -201,6 +201,7 @@ export class LookupAllocator extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     if (addr === NULL_ADDR) return this.malloc(size);
     validateSize(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const k = this.classOfLive(addr);
     const oldRequested = this.requested[addr >> 4];
     if (size <= LARGEST_CLASS && lookupClassOf(size) === k) {

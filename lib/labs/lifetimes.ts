@@ -299,6 +299,7 @@ export class RegionHeap extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     if (addr === NULL_ADDR) return this.malloc(size);
     validateSize(size);
+    if (size === 0) return this.freeForRealloc(addr);
     const chunk = this.chunkOfLive(addr);
     const words = this.words;
     const oldRequested = words[(addr >> 2) - 1];

@@ -196,6 +196,7 @@ export class SizeClassAllocator implements Allocator {
 
   realloc(addr: number, size: number): number {
     if (addr === NULL_ADDR) return this.malloc(size);
+    if (size === 0) { this.free(addr); return NULL_ADDR; } // realloc(p, 0) frees p (allocators/types.ts)
     const old = this.requestedAt(addr);
     const moved = this.backend.realloc(addr, this.classOf(size));
     if (moved === NULL_ADDR) return NULL_ADDR;

@@ -6,6 +6,7 @@
 //   malloc id      → allocator.malloc(size); -1 is a failure and leaves id not live in this lane
 //   free id        → skipped if id's malloc failed in this lane; an error if id is not live
 //   realloc id     → likewise; a failed realloc is a failure that leaves the old block live
+//   realloc id 0   → a free of id, as glibc's realloc(p, 0) (the parsers already write it as one)
 // The shadow heap (shadow.ts) vets every address an allocator returns; a lane that hands out bad
 // memory, throws, or fails its own check() at a tick is stopped and reported as corrupt.
 
@@ -259,12 +260,17 @@ function step(lane: Lane, trace: Trace, i: number): boolean {
       recordValue(lane.probeFree, allocator.stats.probes - probesBefore);
     } else if (op === OP_REALLOC) {
       const addr = lane.addrById[id];
-      if (addr === FAILED) return true;
-      if (addr === NOT_LIVE) { lane.errors++; return true; }
       const size = trace.size[i];
+      if (addr === FAILED) { if (size === 0) lane.addrById[id] = NOT_LIVE; return true; }
+      if (addr === NOT_LIVE) { lane.errors++; return true; }
       const oldSize = lane.sizeById[id];
       const moved = allocator.realloc(addr, size);
-      if (moved === -1) {
+      if (size === 0) {
+        // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
+        if (moved !== -1) { lane.stop(i, `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`); return false; }
+        lane.shadow.release(addr, oldSize);
+        lane.addrById[id] = NOT_LIVE;
+      } else if (moved === -1) {
         lane.failures++;
       } else {
         lane.shadow.release(addr, oldSize);

@@ -27,6 +27,8 @@
 // - A block moved by realloc loses its old address; a later free of the old address counts as
 //   dropped, since there is no dead id left to blame for it.
 // - Failed allocations and failed reallocs (`(nil)`, `!`) change nothing and are skipped.
+// - A realloc to size 0 is never a realloc op in the trace (the contract frees p there): glibc logs
+//   it as `-`; a `<`/`>` pair of size 0 from a libc that kept a block is a free and a malloc(0).
 
 import { BlockBook, INT32_MAX, LineCursor, countIds } from "./lines.js";
 import { OP_FREE, OP_MALLOC, TraceBuilder, TraceError, type Trace } from "./types.js";
@@ -176,6 +178,14 @@ class MtraceReader {
 
   private move(id: number, oldNil: boolean, oldAddress: number, newAddress: number, size: number): void {
     const book = this.book;
+    // glibc logs realloc(p, 0) as "- p"; a "<"/">" pair of size 0 (another libc that kept a block)
+    // is written the same way the contract reads realloc(p, 0): free the old id, then malloc(0).
+    if (size === 0 && id >= 0 && book.isLive(id)) {
+      this.out.free(id);
+      book.kill(id);
+      this.place(newAddress, 0);
+      return;
+    }
     if (id < 0 || !book.isLive(id)) {
       if (id >= 0) this.out.free(id);
       else if (!oldNil) this.dropped++;
@@ -286,6 +296,8 @@ export function formatMtrace(trace: Trace, options: FormatMtraceOptions = {}): s
       chunk += `${prefix}+ ${hex(addressOf[id])} ${hex(trace.size[i])}\n`;
     } else if (op === OP_FREE) {
       chunk += `${prefix}- ${hex(addressOf[id])}\n`;
+    } else if (trace.size[i] === 0) {
+      chunk += `${prefix}- ${hex(addressOf[id])}\n`; // realloc(p, 0): glibc frees p and logs the free
     } else {
       chunk += `${prefix}< ${hex(addressOf[id])}\n`;
       if (trace.size[i] > sizeOf[id]) addressOf[id] = MOVED_BASE + moves++ * ADDRESS_STEP;

@@ -11,8 +11,10 @@
 // Ops follow the lab driver's C semantics, where blocks[] starts out NULL: `f` of an id never
 // allocated is free(NULL) and is dropped (counted in droppedFrees); `r` of such an id is
 // realloc(NULL) and becomes a malloc. `f`/`r` of an id already freed is the trace's own double free
-// and stays in as a free of the dead id. `a` of an id in use starts a new block (the old one leaks,
-// as it would under the driver). Blank lines are skipped anywhere.
+// and stays in as a free of the dead id. `r <id> 0` is realloc(p, 0), which frees p (as glibc does
+// and the allocators' contract says), so it is read as `f <id>`; of an id never allocated it is
+// realloc(NULL, 0), a malloc(0). `a` of an id in use starts a new block (the old one leaks, as it
+// would under the driver). Blank lines are skipped anywhere.
 //
 // The header is held to the body: an id ≥ <ids> or more ops than <ops> fail on the op's line,
 // fewer ops fail on the header line that promised them, since a short body is almost always a
@@ -83,6 +85,8 @@ function readOp(cursor: LineCursor, pos: number, ids: number, state: RepState): 
     const repId = cursor.value;
     const size = readFinalSize(cursor, after, USAGE_REALLOC);
     const id = book.lookup(repId);
+    // realloc(p, 0) frees p (glibc, and the allocators' contract), so it is written as the free it is
+    if (size === 0 && id >= 0) { out.free(id); book.kill(id); return; }
     if (id >= 0 && book.isLive(id)) { out.realloc(id, size); return; }
     if (id >= 0) out.free(id);   // realloc of a freed block: the double free stays in the trace
     out.malloc(book.bear(repId), size);

@@ -230,15 +230,15 @@ describe("buddy: realloc", () => {
     a.check();
   });
 
-  it("buddy: realloc(-1, n) is malloc(n) and realloc(p, 0) keeps a minimal live block", () => {
+  it("buddy: realloc(-1, n) is malloc(n) and realloc(p, 0) frees p and returns -1", () => {
     const a = new BuddyAllocator({ arenaBytes: ARENA });
     const p = a.realloc(-1, 200);
     expect(p).toBe(16);
     expect(a.stats.allocs).toBe(1);
-    expect(a.realloc(p, 0)).toBe(p);
-    expect(blockAt(a, 0)).toEqual({ start: 0, bytes: 64, payload: 16, requested: 0 });
-    a.free(p);
-    expect(a.stats).toMatchObject({ allocs: 1, frees: 1, reallocs: 1, liveBytes: 0 });
+    expect(a.realloc(p, 0)).toBe(-1);
+    expect(blocksOf(a)).toHaveLength(1); // the whole arena is one free block again
+    expect(a.stats).toMatchObject({ allocs: 1, frees: 1, reallocs: 0, failures: 0, liveBytes: 0 });
+    expect(() => a.free(p)).toThrow(HeapError);
     a.check();
   });
 

@@ -217,13 +217,13 @@ describe("bump: realloc", () => {
     a.check();
   });
 
-  it("bump: realloc(addr, 0) shrinks to a minimal block and keeps it live", () => {
+  it("bump: realloc(addr, 0) frees the object and returns -1; a later free is a double free", () => {
     const a = new BumpAllocator({ arenaBytes: ARENA });
     const x = a.malloc(100);
-    expect(a.realloc(x, 0)).toBe(x);
-    expect(walkOf(a)[0]).toEqual([0, 24, 16, 0]);
-    a.free(x);
-    expect(a.stats.frees).toBe(1);
+    a.malloc(10);
+    expect(a.realloc(x, 0)).toBe(-1);
+    expect(a.stats).toMatchObject({ frees: 1, reallocs: 0, failures: 0, liveBytes: 10 });
+    expect(heapErrorOf(() => a.free(x)).code).toBe("double-free");
   });
 
   it("bump: realloc(-1, n) is malloc(n)", () => {

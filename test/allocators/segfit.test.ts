@@ -59,8 +59,10 @@ function replayRandomOps(a: SegFitAllocator, seed: number, ops: number, every: (
       live.pop();
     } else {
       const k = Math.floor(random() * live.length);
-      const q = a.realloc(live[k], pickSize());
-      if (q !== -1) live[k] = q;
+      const size = pickSize();
+      const q = a.realloc(live[k], size);
+      if (size === 0) { live[k] = live[live.length - 1]; live.pop(); } // realloc(p, 0) freed p
+      else if (q !== -1) live[k] = q;
     }
     if (i % 250 === 0) {
       a.check();

@@ -96,6 +96,16 @@ describe("slab: random operations", () => {
         const i = Math.floor(random() * addrs.length);
         const size = sizeFor();
         const moved = a.realloc(addrs[i], size);
+        if (size === 0) {
+          // realloc(p, 0) frees p, as glibc does
+          expect(moved).toBe(-1);
+          liveBytes -= sizes[i];
+          frees++;
+          addrs[i] = addrs[addrs.length - 1]; addrs.pop();
+          sizes[i] = sizes[sizes.length - 1]; sizes.pop();
+          tags[i] = tags[tags.length - 1]; tags.pop();
+          continue;
+        }
         if (moved === -1) {
           failures++;
           verifyStamp(i);
@@ -272,13 +282,14 @@ describe("slab: realloc", () => {
     a.check();
   });
 
-  it("slab: realloc(addr, 0) shrinks to the smallest class; realloc(-1, n) is malloc(n)", () => {
+  it("slab: realloc(addr, 0) frees the object and returns -1; realloc(-1, n) is malloc(n)", () => {
     const a = new SlabAllocator({ arenaBytes: ARENA });
     const x = a.realloc(-1, 100);
     expect(a.stats).toMatchObject({ allocs: 1, reallocs: 0 });
-    const minimal = a.realloc(x, 0);
-    expect(blockAt(a, minimal)).toEqual([minimal, 16, minimal, 0]);
-    expect(a.stats).toMatchObject({ allocs: 1, reallocs: 1, liveBytes: 0 });
+    expect(a.realloc(x, 0)).toBe(-1);
+    expect(a.stats).toMatchObject({ allocs: 1, frees: 1, reallocs: 0, failures: 0, liveBytes: 0 });
+    expect(heapErrorOf(() => a.free(x)).code).toBe("double-free");
+    a.check();
   });
 
   it("slab: a realloc that cannot be served leaves the old object and its bytes intact", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { race } from "../../lib/race/race.js";
 import { TraceBuilder, type Trace } from "../../lib/trace/types.js";
+import { parseTrace } from "../../lib/trace/parse.js";
 import { createAllocator } from "../../lib/allocators/index.js";
 import { PACKED_CELL_BYTES } from "../../lib/arena.js";
 import type { Allocator, AllocatorOptions } from "../../lib/allocators/types.js";
@@ -73,6 +74,21 @@ describe("race", () => {
     expect(lane.errors).toBe(3);
     expect(lane.corrupt).toBeNull();
     expect(lane.opsRun).toBe(6);
+  });
+
+  it("race: realloc(id, 0) frees id in every lane, as the parsers and the shadow checker read it", () => {
+    const b = new TraceBuilder();
+    b.malloc(0, 100); b.malloc(1, 40); b.realloc(0, 0); b.free(0); b.malloc(2, 8 * 1024 * 1024); b.realloc(2, 0);
+    const fromBuilder = race(b.build("zero"), { ticks: 1 });
+    const fromRep = race(parseTrace("3\n6\na 0 100\na 1 40\nr 0 0\nf 0\na 2 8388608\nr 2 0\n"), { ticks: 1 });
+    for (const result of [fromBuilder, fromRep]) {
+      for (const lane of result.lanes) {
+        expect(lane.corrupt, lane.allocator).toBeNull();
+        expect(lane.errors, lane.allocator).toBe(1); // the free after realloc(p, 0)
+        expect(lane.failures, lane.allocator).toBe(1); // the 8 MiB malloc; realloc(p, 0) of it is skipped
+        expect(lane.ticks[0].liveBytes, lane.allocator).toBe(40);
+      }
+    }
   });
 
   it("race: an id whose malloc failed is simply not live: its free is neither an error nor a failure", () => {

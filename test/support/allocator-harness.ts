@@ -155,7 +155,17 @@ export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allo
       case "realloc": {
         const block = pickLive(step.pick);
         if (!block) break;
+        const failuresBefore = a.stats.failures;
+        const freesBefore = a.stats.frees;
         const addr = a.realloc(block.addr, step.size);
+        if (step.size === 0) {
+          // glibc's realloc(p, 0): p is freed, nothing is returned, and it is no failure
+          if (addr !== -1) throw new Error(`${a.name}: realloc(0x${block.addr.toString(16)}, 0) returned 0x${addr.toString(16)}, expected -1 (the block freed)`);
+          if (a.stats.frees !== freesBefore + 1 || a.stats.failures !== failuresBefore) throw new Error(`${a.name}: realloc(p, 0) must count one free and no failure`);
+          live.delete(block.addr);
+          freed.push(block.addr);
+          break;
+        }
         if (addr === -1) {
           verifyCookie(a, block); // a failed realloc leaves the old block intact
           break;

@@ -51,7 +51,8 @@ const rep = (...lines: string[]) => lines.join("\n") + "\n";
 const mtrace = (...lines: string[]) => ["= Start", ...lines, "= End"].join("\n") + "\n";
 
 // Traces as a parser could produce them: ids born by malloc in order, frees of live or dead ids
-// (a dead one being the trace's own double free), reallocs of live ids only.
+// (a dead one being the trace's own double free), reallocs of live ids to a size >= 1 only: a parser
+// writes realloc(p, 0) as the free it is.
 const traceArbitrary = fc
   .record({
     steps: fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.nat(), fc.nat({ max: 1 << 20 })), { maxLength: 120 }),
@@ -71,7 +72,7 @@ const traceArbitrary = fc
         dead.push(id);
         out.free(id);
       } else if (kind < 9) {
-        out.realloc(live[pick % live.length], size);
+        out.realloc(live[pick % live.length], size === 0 ? 1 : size);
       } else if (dead.length > 0) {
         out.free(dead[pick % dead.length]);
       }
@@ -169,6 +170,11 @@ describe("parseTrace: malloc-lab .rep", () => {
     expect(opsOf(trace)).toEqual([["m", 0, 8], ["f", 0], ["f", 0], ["m", 1, 16], ["f", 1]]);
   });
 
+  it("rep: 'r id 0' is realloc(p, 0), read as a free of id, so a later 'f id' is a double free", () => {
+    const trace = parseTrace(rep("2", "5", "a 0 8", "r 0 0", "f 0", "r 1 0", "f 1"));
+    expect(opsOf(trace)).toEqual([["m", 0, 8], ["f", 0], ["f", 0], ["m", 1, 0], ["f", 1]]);
+  });
+
   it("rep: an 'a' of an id still in use starts a new block and the old one leaks", () => {
     const trace = parseTrace(rep("1", "3", "a 0 8", "a 0 16", "f 0"));
     expect(opsOf(trace)).toEqual([["m", 0, 8], ["m", 1, 16], ["f", 1]]);
@@ -233,6 +239,26 @@ describe("parseTrace: glibc mtrace", () => {
 
   it("mtrace: a zero size is written '0' by %#lx and read as 0", () => {
     expect(opsOf(parseTrace(mtrace("+ 0x1000 0")))).toEqual([["m", 0, 0]]);
+  });
+
+  it("mtrace: glibc's realloc(p, 0) is logged as '- p' and read as a free", () => {
+    expect(opsOf(parseTrace(mtrace("+ 0x1000 0x8", "- 0x1000", "- 0x1000")))).toEqual([["m", 0, 8], ["f", 0], ["f", 0]]);
+  });
+
+  it("mtrace: a '<'/'>' pair of size 0 (a libc that kept a block) is a free and a malloc(0), never realloc(p, 0)", () => {
+    const trace = parseTrace(mtrace("+ 0x1000 0x8", "< 0x1000", "> 0x2000 0", "- 0x2000"));
+    expect(opsOf(trace)).toEqual([["m", 0, 8], ["f", 0], ["m", 1, 0], ["f", 1]]);
+  });
+
+  it("formatMtrace and formatRep: a realloc(id, 0) op is written as glibc logs it, and read back as a free", () => {
+    const out = new TraceBuilder();
+    out.malloc(0, 8);
+    out.realloc(0, 0);
+    const trace = out.build("t");
+    expect(formatMtrace(trace)).toMatch(/^- 0x[0-9a-f]+$/m);
+    expect(formatMtrace(trace)).not.toMatch(/^[<>]/m);
+    expect(opsOf(parseTrace(formatMtrace(trace)))).toEqual([["m", 0, 8], ["f", 0]]);
+    expect(opsOf(parseTrace(formatRep(trace)))).toEqual([["m", 0, 8], ["f", 0]]);
   });
 
   it("mtrace: '= End' is optional, CRLF is accepted and blank lines are skipped", () => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import config from "../../observablehq.config.js";
 import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 type ConfigPage = { path: string; pages?: ConfigPage[] };
 /** Every page in the site map, "" for the home page. */
@@ -34,20 +35,20 @@ describe.skipIf(!browser)("the site in Chromium", () => {
     });
   }
 
-  it("home: the leaderboard lists all five allocators for the chosen stream", async () => {
+  it("home: the leaderboard lists every allocator for the chosen stream", async () => {
     const { page } = await openPage(site, "");
     const rows = page.locator(".leaderboard tbody tr");
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count()).toBe(ALLOCATORS.length);
     const before = await page.locator(".leaderboard tbody").innerText();
     await page.locator("select").first().selectOption({ label: "Adversarial lattice" });
     await expect.poll(() => page.locator(".leaderboard tbody").innerText()).not.toBe(before);
     await page.close();
   });
 
-  it("allocators: five heat maps are painted, and the scrubber and seed change their pixels", async () => {
+  it("allocators: a heat map per allocator are painted, and the scrubber and seed change their pixels", async () => {
     const { page } = await openPage(site, "allocators");
     const canvases = page.locator("canvas");
-    await expect.poll(() => canvases.count()).toBe(5);
+    await expect.poll(() => canvases.count()).toBe(ALLOCATORS.length);
     const pixels = () => page.evaluate(() => [...document.querySelectorAll("canvas")].map((canvas) => {
       const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
       let hash = 0, colours = new Set<number>();

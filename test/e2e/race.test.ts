@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours } from "./site-server.js";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -17,17 +18,17 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: five non-blank heat maps of the build-time race, and a leaderboard of five", async () => {
     const { page, log } = await openPage(site, "");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     for (const colours of await distinctColours(page)) expect(colours).toBeGreaterThan(1);
     await expect.poll(() => page.locator("table tbody tr").first().isVisible()).toBe(true);
-    expect(await page.locator("table").first().locator("tbody tr").count()).toBe(5);
+    expect(await page.locator("table").first().locator("tbody tr").count()).toBe(ALLOCATORS.length);
     expect(log.errors).toEqual([]);
     await page.close();
   });
 
   it("race: the scrubber's buttons and the arrow keys step time and change the pixels", async () => {
     const { page } = await openPage(site, "");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     expect(await caption(page)).toBe("tick 64 of 64");
     const end = await canvasHashes(page);
     await page.getByRole("button", { name: "step back" }).click();
@@ -47,7 +48,7 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: play runs the scrubber forward by itself", async () => {
     const { page } = await openPage(site, "?tick=0");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await page.getByRole("button", { name: "play" }).click();
     await expect.poll(async () => Number(/tick (\d+)/.exec(await caption(page))![1]), { timeout: 5000 }).toBeGreaterThan(5);
     await page.getByRole("button", { name: "pause" }).click();
@@ -86,7 +87,7 @@ describe.skipIf(!browser)("the race page", () => {
     await expect.poll(() => page.locator(".race-error").first().innerText(), { timeout: 20_000 }).toMatch(/maxSize|minSize/);
     await smallest.fill("8");
     await smallest.press("Enter");
-    await expect.poll(() => page.locator(".heap-grid canvas").count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count(), { timeout: 20_000 }).toBe(ALLOCATORS.length);
     expect(log.errors).toEqual([]);
     await page.close();
   });

@@ -2,6 +2,7 @@
 // knob, and a shared URL restoring the same view.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { ALLOCATORS } from "../../lib/index.js";
 import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours } from "./site-server.js";
 
 const browser = chromiumPath();
@@ -20,7 +21,7 @@ describe.skipIf(!browser)("the race page", () => {
     await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
     for (const colours of await distinctColours(page)) expect(colours).toBeGreaterThan(1);
     await expect.poll(() => page.locator("table tbody tr").first().isVisible()).toBe(true);
-    expect(await page.locator("table").first().locator("tbody tr").count()).toBe(5);
+    expect(await page.locator("table").first().locator("tbody tr").count()).toBe(ALLOCATORS.length + 4); // and the four native rows
     expect(log.errors).toEqual([]);
     await page.close();
   });

@@ -2,9 +2,11 @@
 import * as Inputs from "@observablehq/inputs";
 import type { RaceView } from "./race-view.js";
 
-// NaN marks a column that does not apply to a row (a native lane has no probes): Inputs.table
-// leaves null cells blank without calling the format, and a blank reads as "missing".
-const pct = (x: number) => (Number.isNaN(x) ? "—" : `${(100 * x).toFixed(1)}%`);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+// A column that does not apply to a row (a native lane has no probes or arena) holds this string:
+// Inputs.table leaves null and NaN cells blank without calling the format, and a blank cell
+// reads as "missing" rather than "not applicable".
+const NOT_APPLICABLE = "—";
 const num = (x: number | null) => (x === null || Number.isNaN(x) ? "—" : x.toLocaleString("en-US"));
 
 /**
@@ -12,6 +14,11 @@ const num = (x: number | null) => (x === null || Number.isNaN(x) ? "—" : x.toL
  * op but no probes and no arena, so those columns read "—".
  */
 export interface NativeLeaderboardRow { allocator: string; origin: "measured" | "recorded"; ns: { p50: number; p99: number } | null }
+
+/** A column format that passes the not-applicable mark through unchanged. */
+function cell<T>(format: (x: T) => string): (x: T | typeof NOT_APPLICABLE) => string {
+  return (x) => (x === NOT_APPLICABLE ? NOT_APPLICABLE : format(x as T));
+}
 
 export function leaderboardRows(view: RaceView, native: readonly NativeLeaderboardRow[] = []) {
   const simulated = view.lanes.map((lane) => ({
@@ -30,9 +37,10 @@ export function leaderboardRows(view: RaceView, native: readonly NativeLeaderboa
     status: lane.corrupt ? `stopped: ${lane.corrupt}` : lane.opsRun < view.ops ? "unfinished" : "ok",
   }));
   const measured = native.map((row) => ({
-    allocator: row.allocator, kind: `native, ${row.origin}`, failures: NaN, errors: NaN, probesP50: NaN, probesP99: NaN,
+    allocator: row.allocator, kind: `native, ${row.origin}`,
+    failures: NOT_APPLICABLE, errors: NOT_APPLICABLE, probesP50: NOT_APPLICABLE, probesP99: NOT_APPLICABLE,
     nsP50: row.ns ? row.ns.p50 : null, nsP99: row.ns ? row.ns.p99 : null,
-    peakFragmentation: NaN, finalFragmentation: NaN, internalFragmentation: NaN, utilization: NaN, status: "ok",
+    peakFragmentation: NOT_APPLICABLE, finalFragmentation: NOT_APPLICABLE, internalFragmentation: NOT_APPLICABLE, utilization: NOT_APPLICABLE, status: "ok",
   }));
   return [...simulated, ...measured];
 }
@@ -57,8 +65,8 @@ function table(view: RaceView, sort: string, native: readonly NativeLeaderboardR
     },
     format: {
       kind: (k: string) => k,
-      failures: num, errors: num, probesP50: num, probesP99: num, nsP50: num, nsP99: num,
-      peakFragmentation: pct, finalFragmentation: pct, internalFragmentation: pct, utilization: pct,
+      failures: cell(num), errors: cell(num), probesP50: cell(num), probesP99: cell(num), nsP50: num, nsP99: num,
+      peakFragmentation: cell(pct), finalFragmentation: cell(pct), internalFragmentation: cell(pct), utilization: cell(pct),
     },
   }) as unknown as HTMLElement;
 }

@@ -21,6 +21,7 @@ export default {
         { name: "Slab", path: "/strategies/slab" },
       ],
     },
+    { name: "The allocators you can pick", path: "/native" },
     {
       name: "Workloads",
       open: true,

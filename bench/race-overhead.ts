@@ -1,7 +1,7 @@
 // npm run bench:race — what the race engine's bookkeeping costs on top of the allocator itself.
 //
 // For each workload and allocator, the same trace through the same allocator, timed three ways:
-//   bare     createAllocator + bench/replay-bare.ts: the allocator's own work and nothing else
+//   bare     createAllocator + lib/race/replay-bare.ts: the allocator's own work and nothing else
 //   lean     race(trace, {allocators: [x], ticks, frames: false, checkAtTicks: false}): the
 //            bookkeeping the ≤ 30 % target is about — the id tables, the probes histograms, the
 //            shadow heap, and at each tick boundary a census walk (fragmentation, byte counts)
@@ -40,7 +40,7 @@ import { ShadowHeap } from "../lib/race/shadow.js";
 import type { Trace } from "../lib/trace/types.js";
 import { generateWorkload, isWorkloadName, type WorkloadName } from "../lib/workloads/index.js";
 import { decodeFromNative, encodeForNative } from "./bench-trace.js";
-import { replayBare } from "./replay-bare.js";
+import { replayBare } from "../lib/race/replay-bare.js";
 
 const TARGET_OVERHEAD = 0.30;
 const ARENA = 2 * 1024 * 1024; // race()'s default arena, which the workloads are sized for

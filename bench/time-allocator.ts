@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { createAllocator, isAllocatorName } from "../lib/allocators/index.js";
 import { decodeFromNative } from "./bench-trace.js";
-import { replayBare } from "./replay-bare.js";
+import { replayBare } from "../lib/race/replay-bare.js";
 
 const [file, name, optionsJson] = process.argv.slice(2);
 if (!file || !isAllocatorName(name)) {

@@ -87,12 +87,12 @@ describe.skipIf(!browser)("labs: external fragmentation, placement, size classes
 
   it("external fragmentation: a request size out of range gets a message, and a good one brings the arenas back", async () => {
     const { page, log } = await openPage(site, "labs/external-fragmentation");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await setNumber(page, "small request (bytes)", "0");
     await expect.poll(() => page.locator(".race-error").first().innerText()).toContain("invalid smallBytes: 0");
     expect(await page.locator(".heap-grid canvas").count()).toBe(0);
     await setNumber(page, "small request (bytes)", "64");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     expect(log.errors).toEqual([]);
     await page.close();
   });

@@ -2,8 +2,8 @@
 // leaving the machine; heat maps are painted; inputs re-render; narrow screens do not overflow.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import config from "../../observablehq.config.js";
+import { ALLOCATORS } from "../../lib/index.js";
 import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
-import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 type ConfigPage = { path: string; pages?: ConfigPage[] };
 /** Every page in the site map, "" for the home page. */
@@ -35,10 +35,10 @@ describe.skipIf(!browser)("the site in Chromium", () => {
     });
   }
 
-  it("home: the leaderboard lists every allocator for the chosen stream", async () => {
+  it("home: the leaderboard lists every allocator, simulated and native, for the chosen stream", async () => {
     const { page } = await openPage(site, "");
     const rows = page.locator(".leaderboard tbody tr");
-    await expect.poll(() => rows.count()).toBe(ALLOCATORS.length);
+    await expect.poll(() => rows.count()).toBe(ALLOCATORS.length + 4); // and the four native rows
     const before = await page.locator(".leaderboard tbody").innerText();
     await page.locator("select").first().selectOption({ label: "Adversarial lattice" });
     await expect.poll(() => page.locator(".leaderboard tbody").innerText()).not.toBe(before);

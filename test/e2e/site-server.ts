@@ -27,7 +27,8 @@ function newestMtime(dir: string): number {
 
 function isFresh(): boolean {
   const marker = join(ROOT, "dist", "index.html");
-  const sources = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "lib")), statSync(join(ROOT, "observablehq.config.ts")).mtimeMs);
+  // native/ feeds the native loader (src/data/native.zip.ts).
+  const sources = Math.max(newestMtime(join(ROOT, "src")), newestMtime(join(ROOT, "lib")), newestMtime(join(ROOT, "native")), statSync(join(ROOT, "observablehq.config.ts")).mtimeMs);
   return existsSync(marker) && statSync(marker).mtimeMs > sources;
 }
 

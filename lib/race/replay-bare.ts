@@ -1,8 +1,8 @@
 // The bare replay: a trace through one allocator with no shadow, ticks or probes histograms —
 // the reference the race engine's bookkeeping is measured against, and the loop the allocator
 // benchmark times. Failed mallocs leave the id not live, as in the race.
-import type { Allocator } from "../lib/allocators/types.js";
-import type { Trace } from "../lib/trace/types.js";
+import type { Allocator } from "../allocators/types.js";
+import type { Trace } from "../trace/types.js";
 
 export function replayBare(allocator: Allocator, trace: Trace, addrById: Int32Array): number {
   const { op, id, size } = trace;

@@ -13,11 +13,13 @@ import {
   type AllocatorOptions,
   type AllocatorStats,
 } from "./types.js";
+import { LargeObjectPath } from "./large.js";
 
 export function newStats(): AllocatorStats {
   return {
     allocs: 0, frees: 0, reallocs: 0, failures: 0, splits: 0, coalesces: 0, probes: 0,
     liveBytes: 0, peakLiveBytes: 0, highWater: 0,
+    mappedBytes: 0, peakMappedBytes: 0, mmaps: 0, munmaps: 0,
   };
 }
 
@@ -96,6 +98,8 @@ export abstract class ArenaAllocator implements Allocator {
   declare readonly bytes: Uint8Array;
   readonly stats: AllocatorStats = newStats();
   protected declare readonly words: Int32Array;
+  /** The large-object path (large.ts), or null for an allocator without one. */
+  protected large: LargeObjectPath | null = null;
 
   constructor(name: AllocatorName, options: AllocatorOptions, knownKnobs: readonly string[]) {
     rejectUnknownKnobs(name, options, knownKnobs);
@@ -144,6 +148,102 @@ export abstract class ArenaAllocator implements Allocator {
   protected freeForRealloc(addr: number): number {
     this.free(addr);
     return NULL_ADDR;
+  }
+
+  // ---- the large-object path, for the allocators that have one (large.ts) ----
+
+  /** Reads the largeThreshold and slidingThreshold knobs and opens the path. */
+  protected openLargePath(options: AllocatorOptions, defaultThreshold: number): void {
+    const threshold = integerKnob(options, "largeThreshold", 0, MAX_ARENA_BYTES, defaultThreshold);
+    const sliding = booleanKnob(options, "slidingThreshold", false);
+    // 0 switches the path off: the allocator behaves as if it had none, arena only
+    this.large = threshold === 0 ? null : new LargeObjectPath(this.arenaBytes, this.name, threshold, sliding, this.stats);
+  }
+
+  /** The threshold in force (it moves under the sliding rule); 0 when there is no large path. */
+  get largeThreshold(): number {
+    return this.large?.threshold ?? 0;
+  }
+
+  walkMapped(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
+    this.large?.walk(visit);
+  }
+
+  mappedPayload(addr: number): Uint8Array | null {
+    return this.large?.payloadOf(addr) ?? null;
+  }
+
+  /** malloc's large branch: a mapping, counted as an alloc; the arena's high water does not move. */
+  protected mallocLarge(size: number): number {
+    validateSize(size);
+    const addr = this.large!.map(size);
+    if (addr < 0) {
+      this.stats.failures++;
+      return NULL_ADDR;
+    }
+    this.noteAllocated(size, 0);
+    return addr;
+  }
+
+  /** free() of an address >= arenaBytes: unmapped at once, or a HeapError. */
+  protected freeLarge(addr: number): void {
+    const large = this.large!;
+    const requested = large.requestedOf(addr, (a, why) => (why === null ? this.doubleFree(a) : this.invalidFree(a, why)));
+    large.unmap(addr);
+    this.noteFreed(requested);
+  }
+
+  /** Whether realloc must take the large path: the block is mapped or the new size wants a mapping. */
+  protected crossesLargePath(addr: number, size: number): boolean {
+    const large = this.large;
+    return large !== null && (addr >= this.arenaBytes || large.wants(size));
+  }
+
+  /**
+   * realloc when the old block is mapped or the new size wants a mapping: in place when a mapped
+   * block keeps its page count, otherwise malloc (which picks the arena or a mapping) + copy + free.
+   * On failure the old block is untouched. Counted as one realloc, as the arena paths count it.
+   */
+  protected reallocAcross(addr: number, size: number): number {
+    const large = this.large!;
+    const stats = this.stats;
+    const fromMapped = addr >= this.arenaBytes;
+    const oldRequested = fromMapped
+      ? large.requestedOf(addr, (a, why) => (why === null ? this.doubleFree(a) : this.invalidFree(a, why)))
+      : this.arenaRequestedOf(addr);
+    if (fromMapped && large.wants(size) && large.resizeInPlace(addr, size)) {
+      this.noteReallocated(oldRequested, size, 0);
+      return addr;
+    }
+    const allocs = stats.allocs;
+    const frees = stats.frees;
+    const peak = stats.peakLiveBytes;
+    const target = this.malloc(size);
+    if (target === NULL_ADDR) return NULL_ADDR; // malloc counted the failure
+    const kept = Math.min(oldRequested, size);
+    const from = fromMapped ? large.payloadOf(addr)! : this.bytes.subarray(addr, addr + kept);
+    const to = target >= this.arenaBytes ? large.payloadOf(target)! : this.bytes.subarray(target, target + kept);
+    to.set(from.subarray(0, kept));
+    this.free(addr);
+    // one realloc, not an alloc and a free; both blocks were never live at once in the program's eyes
+    stats.allocs = allocs;
+    stats.frees = frees;
+    stats.reallocs++;
+    stats.peakLiveBytes = Math.max(peak, stats.liveBytes);
+    return target;
+  }
+
+  /** The requested bytes of the live arena block at payload `addr`, else a HeapError (for reallocAcross). */
+  protected arenaRequestedOf(_addr: number): number {
+    throw new Error(`${this.name}: no large-object path`);
+  }
+
+  /** check()'s part for the mapped region; returns the live bytes that are mapped, not in the arena. */
+  protected checkLargePath(): number {
+    const large = this.large;
+    if (large === null) return 0;
+    large.check((addr, invariant) => this.corrupt(addr, invariant));
+    return large.liveBytes;
   }
 
   protected corrupt(addr: number, invariant: string): never {

@@ -157,6 +157,7 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   protected abstract checkFreeLists(freeStarts: Set<number>): void;
 
   malloc(size: number): number {
+    if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if (!this.isServable(size)) return this.rejectSize(size);
     const need = blockSizeFor(size);
     const h = this.findFit(need);
@@ -172,6 +173,7 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
    */
   free(addr: number): void {
     if (addr === Tag.NIL) return;
+    if (addr >= this.arenaBytes && this.large !== null) return this.freeLarge(addr);
     const words = this.words;
     const h = addr - Tag.HEADER_BYTES;
     // liveHeaderOf: the same two tests; rejectFree (cold) says which one failed and throws
@@ -212,6 +214,7 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
   realloc(addr: number, size: number): number {
     if (addr === Tag.NIL) return this.malloc(size);
     if (size === 0) return this.freeForRealloc(addr);
+    if (this.crossesLargePath(addr, size)) return this.reallocAcross(addr, size);
     const h = this.liveHeaderOf(addr);
     if (!this.isServable(size)) return this.rejectSize(size);
     const words = this.words;
@@ -271,9 +274,14 @@ export abstract class BoundaryTagAllocator extends ArenaAllocator {
       }
       h += size;
     }
-    if (liveBytes !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes, ${stats.liveBytes} != ${liveBytes}`);
+    const mappedLive = this.checkLargePath();
+    if (liveBytes + mappedLive !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes (arena and mapped), ${stats.liveBytes} != ${liveBytes + mappedLive}`);
     if (stats.peakLiveBytes < stats.liveBytes) this.corrupt(0, "stats.peakLiveBytes >= stats.liveBytes");
     this.checkFreeLists(freeStarts);
+  }
+
+  protected override arenaRequestedOf(addr: number): number {
+    return requestedOf(this.words, this.liveHeaderOf(addr));
   }
 
   // One free block covering the heap, between two sentinels that read as used blocks of size 0.

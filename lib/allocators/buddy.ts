@@ -48,6 +48,7 @@
 // realloc keeps the block when the new size still fits its order; when it fits a smaller order
 // the upper halves are split off and freed in place (shrinkInPlace). A larger order moves.
 
+import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { ArenaAllocator, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorOptions } from "./types.js";
@@ -82,8 +83,8 @@ const NEXT = 2;
 const PREV = 3;
 const PAD = 3; // a used block's last header word, kept zero
 
-/** The buddy allocator has no knobs: block sizes are powers of two by definition. */
-export const BUDDY_KNOBS: readonly KnobSpec[] = [];
+/** The buddy allocator's only knobs are the large-object path's: block sizes are powers of two by definition. */
+export const BUDDY_KNOBS: readonly KnobSpec[] = largePathKnobs(DEFAULT_LARGE_THRESHOLD);
 const KNOWN_KNOB_NAMES: readonly string[] = BUDDY_KNOBS.map((knob) => knob.name);
 
 /** The other half of the order+1 block that `addr` (a block of 2^order bytes) was split from. */
@@ -109,11 +110,13 @@ export class BuddyAllocator extends ArenaAllocator {
     this.topOrder = 31 - Math.clz32(this.arenaBytes);
     this.maxRequest = this.arenaBytes - Layout.HEADER_BYTES;
     this.insertFree(0, this.topOrder);
+    this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
   }
 
   // Fast path: a whole-number size that fits, then allocateBlock. Slow path: rejectSize, for a size
   // that is not a uint32 (malformed, or larger than any arena) or above maxRequest.
   malloc(size: number): number {
+    if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if ((size >>> 0) !== size || size > this.maxRequest) return this.rejectSize(size);
     const need = size + Layout.HEADER_BYTES; // orderFor, written out: an exported function is called through its module cell
     const order = need <= MIN_BLOCK ? Layout.MIN_ORDER : 32 - Math.clz32(need - 1);
@@ -125,16 +128,22 @@ export class BuddyAllocator extends ArenaAllocator {
 
   free(addr: number): void {
     if (addr === NULL) return;
+    if (addr >= this.arenaBytes && this.large !== null) return this.freeLarge(addr);
     const block = this.blockOf(addr);
     const words = this.words;
     this.noteFreed(words[(block >> 2) + REQUESTED]);
     this.releaseBlock(block, words[block >> 2] & ORDER_MASK);
   }
 
+  protected override arenaRequestedOf(addr: number): number {
+    return this.words[(this.blockOf(addr) >> 2) + REQUESTED];
+  }
+
   realloc(addr: number, size: number): number {
     validateSize(size);
     if (addr === NULL) return this.malloc(size);
     if (size === 0) return this.freeForRealloc(addr);
+    if (this.crossesLargePath(addr, size)) return this.reallocAcross(addr, size);
     const block = this.blockOf(addr);
     const words = this.words;
     const i = block >> 2;
@@ -193,8 +202,9 @@ export class BuddyAllocator extends ArenaAllocator {
       start += bytes;
     }
     if (start !== arenaBytes) this.corrupt(start, "sum of block bytes should equal arenaBytes");
+    liveBytes += this.checkLargePath();
     if (liveBytes !== this.stats.liveBytes) {
-      this.corrupt(0, `stats.liveBytes ${this.stats.liveBytes} should equal the sum of requested sizes ${liveBytes}`);
+      this.corrupt(0, `stats.liveBytes ${this.stats.liveBytes} should equal the sum of requested sizes ${liveBytes} (arena and mapped)`);
     }
     for (let order = 0; order < 32; order++) this.checkList(order, listing);
     for (let slot = 0; slot < listing.length; slot++) {

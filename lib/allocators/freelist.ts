@@ -26,6 +26,7 @@
 // when merging or resizing in place, 1 for every list node a fit search examines, and 1 for every
 // node an address-ordered insertion steps past. Relinking a node (reading its two links) is free.
 
+import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { choiceKnob } from "./base.js";
 import * as tags from "./boundary-tags.js";
 import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
@@ -52,6 +53,7 @@ export const FREELIST_KNOBS: readonly KnobSpec[] = [
     name: "order", label: "List order", kind: "choice", choices: ORDERS, default: "lifo",
     help: "Where a freed block goes on the list: at the front (LIFO, constant time) or at its address (a list walk, usually less fragmentation).",
   },
+  ...largePathKnobs(DEFAULT_LARGE_THRESHOLD),
 ];
 const KNOWN_KNOB_NAMES = FREELIST_KNOBS.map((knob) => knob.name);
 
@@ -76,6 +78,7 @@ export class FreeListAllocator extends BoundaryTagAllocator {
     this.order = choiceKnob(options, "order", ORDERS, "lifo");
     this.fit = this.placement === "first" ? FIRST_FIT : this.placement === "next" ? NEXT_FIT : BEST_FIT;
     this.addressOrdered = this.order === "address";
+    this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
     this.insertFree(FIRST_BLOCK, sizeOf(this.words, FIRST_BLOCK));
   }
 

@@ -46,6 +46,15 @@ export const ALLOCATOR_INFO: Readonly<Record<AllocatorName, AllocatorInfo>> = {
   },
 };
 
+/**
+ * `options` with the large-object path switched off (largeThreshold 0) when `name` has one: for
+ * models that wrap an allocator and assume every payload is an arena offset (the labs).
+ */
+export function withoutLargePath(name: AllocatorName, options: AllocatorOptions = {}): AllocatorOptions {
+  const hasPath = ALLOCATOR_INFO[name].knobs.some((knob) => knob.name === "largeThreshold");
+  return hasPath && options.largeThreshold === undefined ? { ...options, largeThreshold: 0 } : options;
+}
+
 export function isAllocatorName(name: unknown): name is AllocatorName {
   return typeof name === "string" && (ALLOCATORS as readonly string[]).includes(name);
 }

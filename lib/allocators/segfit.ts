@@ -31,6 +31,7 @@
 // when the slow path reads it. Pushing and unlinking nodes (reading their links) is free.
 
 import { integerKnob } from "./base.js";
+import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import * as tags from "./boundary-tags.js";
 import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
 import type { KnobSpec } from "./knobs.js";
@@ -50,6 +51,7 @@ export const SEGFIT_KNOBS: readonly KnobSpec[] = [
     name: "searchLimit", label: "Search limit", kind: "integer", min: 0, max: MAX_SEARCH_LIMIT, default: DEFAULT_SEARCH_LIMIT,
     help: "How many blocks of the request's own size class to try (first fit) before taking a block from the next non-empty larger class. 0 always takes a larger class when one has a block.",
   },
+  ...largePathKnobs(DEFAULT_LARGE_THRESHOLD),
 ];
 const KNOWN_KNOB_NAMES = SEGFIT_KNOBS.map((knob) => knob.name);
 
@@ -77,6 +79,7 @@ export class SegFitAllocator extends BoundaryTagAllocator {
   constructor(options: AllocatorOptions = {}) {
     super("segfit", options, KNOWN_KNOB_NAMES);
     this.searchLimit = integerKnob(options, "searchLimit", 0, MAX_SEARCH_LIMIT, DEFAULT_SEARCH_LIMIT);
+    this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
     this.insertFree(FIRST_BLOCK, sizeOf(this.words, FIRST_BLOCK));
   }
 
@@ -96,6 +99,7 @@ export class SegFitAllocator extends BoundaryTagAllocator {
   // Written out in one function, like free(): on the hot path every call the JIT has to inline
   // spends its inlining budget, and this is the function the speed target is about.
   override malloc(size: number): number {
+    if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if (!(size >= 0 && size <= this.arenaBytes && (size | 0) === size)) return this.rejectSize(size);
     let need = (size + TAG_OVERHEAD + 15) & -16; // blockSizeFor
     if (need < MIN_BLOCK) need = MIN_BLOCK;

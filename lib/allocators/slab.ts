@@ -1,8 +1,9 @@
 // Slab allocator: a handful of fixed object sizes ("classes"), each served from 16 KiB slabs
 // that hold objects of that one size. A slab is carved from the arena when its class first needs
 // room, and goes back to a pool of free slabs — reusable by any class — when its last object is
-// freed. Requests larger than the largest class (2048 B by default) are not served at all: malloc
-// returns -1 and counts a failure, as a pure slab allocator without a large-object fallback must.
+// freed. Requests larger than the largest class (2048 B by default) go to the large-object path
+// (large.ts), mapped outside the arena as Bonwick's kmem cache hands big buffers to the page
+// allocator; with largeThreshold 0 they are not served at all and count as failures.
 //
 // Slabs are 16 KiB aligned, so `addr & ~16383` finds the header of the slab an address lies in;
 // that is how free() learns an object's size class without any per-object header.
@@ -64,11 +65,12 @@
 // realloc is in place when the new size falls in the same class; otherwise it allocates from the
 // new class, copies and frees the old object.
 
+import { largePathKnobs } from "./large.js";
 import { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorOptions } from "./types.js";
 
-const KNOWN_KNOB_NAMES = ["classes"] as const;
+const KNOWN_KNOB_NAMES = ["classes", "largeThreshold", "slidingThreshold"] as const;
 
 /** Class lists a page or the CLI can name; `classes` also accepts an explicit array. */
 export const SLAB_CLASS_PRESETS = Object.freeze({
@@ -83,8 +85,9 @@ export const SLAB_KNOBS: readonly KnobSpec[] = [
   {
     name: "classes", label: "Size classes", kind: "choice", choices: PRESET_NAMES, default: "pow2",
     help: "pow2: 16 B to 2 KiB in powers of two; fine: 1.5× spacing (14 classes); coarse: 16, 64, 256, 1024, 2048. " +
-      "An ascending array of 1 to 16 multiples of 16 (16 .. 4096) is also accepted. Larger requests fail.",
+      "An ascending array of 1 to 16 multiples of 16 (16 .. 4096) is also accepted. Larger requests go to the large-object path.",
   },
+  ...largePathKnobs(2049, "one byte above the largest class, 2049 B for pow2"),
 ];
 
 export const SLAB_BYTES = 16 * 1024;
@@ -202,10 +205,12 @@ export class SlabAllocator extends ArenaAllocator {
     }
     this.partialHead = new Int32Array(count).fill(NO_SLAB);
     this.halves = new Uint16Array(this.bytes.buffer);
+    this.openLargePath(options, this.largestClass + 1); // above the largest class: slab fails on no size
   }
 
   // Fast path in takeObject; a size that is not a whole number, or above every class, goes to rejectSize.
   malloc(size: number): number {
+    if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if ((size >>> 0) !== size || size > this.largestClass) return this.rejectSize(size);
     const k = this.classBySize[(size + 15) >> 4];
     const addr = this.takeObject(k, size);
@@ -216,14 +221,21 @@ export class SlabAllocator extends ArenaAllocator {
 
   free(addr: number): void {
     if (addr === NULL) return;
+    if (addr >= this.arenaBytes && this.large !== null) return this.freeLarge(addr);
     const index = this.locateLive(addr);
     this.noteFreed(this.releaseObject(addr, index));
+  }
+
+  protected override arenaRequestedOf(addr: number): number {
+    const index = this.locateLive(addr);
+    return this.halves[this.words[((addr & SLAB_MASK) >> 2) + H_TABLE] + index];
   }
 
   realloc(addr: number, size: number): number {
     if (addr === NULL) return this.malloc(size);
     validateSize(size);
     if (size === 0) return this.freeForRealloc(addr);
+    if (this.crossesLargePath(addr, size)) return this.reallocAcross(addr, size);
     const index = this.locateLive(addr);
     const h = (addr & SLAB_MASK) >> 2;
     const k = this.words[h + H_CLASS];
@@ -306,7 +318,8 @@ export class SlabAllocator extends ArenaAllocator {
     }
     const poolFound = this.checkSlabList(this.poolHead, POOLED, onList);
     if (poolFound !== pooled) this.corrupt(this.poolHead, `pool holds ${poolFound} slabs, ${pooled} slabs are empty`);
-    if (liveBytes !== this.stats.liveBytes) this.corrupt(0, `allocated requested bytes ${liveBytes} should equal stats.liveBytes ${this.stats.liveBytes}`);
+    liveBytes += this.checkLargePath();
+    if (liveBytes !== this.stats.liveBytes) this.corrupt(0, `allocated requested bytes ${liveBytes} (arena and mapped) should equal stats.liveBytes ${this.stats.liveBytes}`);
     if (cursor > 0 && this.stats.highWater <= cursor - SLAB_BYTES) this.corrupt(cursor, `highWater ${hex(this.stats.highWater)} should reach into the last carved slab`);
     this.checkCoverage();
   }

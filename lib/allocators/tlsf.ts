@@ -63,6 +63,7 @@
 // block's header (2), +1 for the previous block when PREV_FREE says it is free. So every op costs a
 // small constant: malloc at most 5, free at most 3 (plus a realloc's move).
 
+import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorOptions } from "./types.js";
@@ -92,6 +93,7 @@ export const TLSF_KNOBS: readonly KnobSpec[] = [
     name: "secondLevel", label: "Second-level lists", kind: "choice", choices: TLSF_SECOND_LEVELS, default: "32",
     help: "How many lists each power of two is cut into (the reference uses 32). Fewer lists round a request up further, so blocks fit more loosely.",
   },
+  ...largePathKnobs(DEFAULT_LARGE_THRESHOLD),
 ];
 const KNOWN_KNOB_NAMES = TLSF_KNOBS.map((knob) => knob.name);
 
@@ -171,6 +173,7 @@ export class TlsfAllocator extends ArenaAllocator {
     this.firstBlock = alignUp(controlBytes + T.HEADER_BYTES) - T.HEADER_BYTES;
     this.heapEnd = this.arenaBytes - T.SENTINEL_BYTES;
     this.formatPool();
+    this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
   }
 
   /** Bytes of the control block at the start of the arena (bitmaps and list heads, padded). */
@@ -196,6 +199,7 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   malloc(size: number): number {
+    if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if (!(size >= 0 && size <= this.arenaBytes && (size | 0) === size)) return this.rejectSize(size);
     const need = blockSizeFor(size);
     const h = this.findSuitable(need);
@@ -207,6 +211,7 @@ export class TlsfAllocator extends ArenaAllocator {
 
   free(addr: number): void {
     if (addr === NULL_ADDR) return;
+    if (addr >= this.arenaBytes && this.large !== null) return this.freeLarge(addr);
     const h = this.liveHeaderOf(addr);
     this.noteFreed(this.words[(h + 4) >> 2]);
     this.releaseBlock(h);
@@ -216,6 +221,7 @@ export class TlsfAllocator extends ArenaAllocator {
     if (addr === NULL_ADDR) return this.malloc(size);
     validateSize(size);
     if (size === 0) return this.freeForRealloc(addr);
+    if (this.crossesLargePath(addr, size)) return this.reallocAcross(addr, size);
     const h = this.liveHeaderOf(addr);
     const words = this.words;
     const oldRequested = words[(h + 4) >> 2];
@@ -228,6 +234,10 @@ export class TlsfAllocator extends ArenaAllocator {
     const end = h + (words[h >> 2] & ~T.BITS);
     this.noteReallocated(oldRequested, size, end === this.heapEnd ? this.arenaBytes : end);
     return addr;
+  }
+
+  protected override arenaRequestedOf(addr: number): number {
+    return this.words[(this.liveHeaderOf(addr) + 4) >> 2];
   }
 
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
@@ -277,7 +287,8 @@ export class TlsfAllocator extends ArenaAllocator {
     const sentinel = words[heapEnd >> 2];
     if ((sentinel & ~T.PREV_FREE) !== 0) this.corrupt(heapEnd, "the sentinel should be a used block of size 0");
     if (((sentinel & T.PREV_FREE) !== 0) !== previousFree) this.corrupt(heapEnd, "PREV_FREE(sentinel) == FREE(last block)");
-    if (liveBytes !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes, ${stats.liveBytes} != ${liveBytes}`);
+    liveBytes += this.checkLargePath();
+    if (liveBytes !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes (arena and mapped), ${stats.liveBytes} != ${liveBytes}`);
     if (stats.peakLiveBytes < stats.liveBytes) this.corrupt(0, "stats.peakLiveBytes >= stats.liveBytes");
     this.checkLists(freeStarts);
   }

@@ -15,13 +15,24 @@ export interface AllocatorStats {
   liveBytes: number;     // requested bytes of the blocks live now
   peakLiveBytes: number; // the most liveBytes ever was
   highWater: number;     // one past the highest arena byte ever covered by a non-free block (the "brk")
+  // The large-object path (large.ts): blocks mapped outside the arena, page-rounded.
+  mappedBytes: number;     // bytes mapped now (headers and page rounding included)
+  peakMappedBytes: number; // the most mappedBytes ever was
+  mmaps: number;           // mappings made
+  munmaps: number;         // mappings released
 }
 
 export interface Allocator {
   readonly name: AllocatorName;
   readonly arenaBytes: number;
   readonly bytes: Uint8Array;
+  /**
+   * A payload address, a multiple of ALIGNMENT, or NULL_ADDR. Below arenaBytes it is an offset in
+   * `bytes`; at or above arenaBytes it is a block of the large-object path (large.ts), mapped
+   * outside the arena, which free, realloc and the race's shadow checker accept like any other.
+   */
   malloc(size: number): number;
+  /** Throws HeapError "double-free" or "invalid-free" (mapped blocks included), changing nothing. */
   free(addr: number): void;
   /**
    * C semantics, as glibc: realloc(NULL_ADDR, n) is malloc(n); realloc(p, 0) frees p and returns
@@ -33,6 +44,13 @@ export interface Allocator {
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void;
   check(): void;
   readonly stats: AllocatorStats;
+  /**
+   * The blocks of the large-object path, outside the arena (addresses >= arenaBytes), in address
+   * order; absent or visiting nothing for an allocator without one. walk() covers the arena only.
+   */
+  walkMapped?(visit: (start: number, bytes: number, payload: number, requested: number) => void): void;
+  /** The payload bytes of a live mapped block (they are not in `bytes`), or null. */
+  mappedPayload?(addr: number): Uint8Array | null;
 }
 
 export interface AllocatorOptions {

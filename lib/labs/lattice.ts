@@ -20,7 +20,7 @@
 // second race left (askUntilFailure). Ids follow address order in every allocator on a fresh arena,
 // so "every other id" is "every other block in memory".
 
-import { ALLOCATORS } from "../allocators/index.js";
+import { ALLOCATORS, withoutLargePath } from "../allocators/index.js";
 import type { Allocator, AllocatorName } from "../allocators/types.js";
 import { validateArenaBytes } from "../allocators/base.js";
 import { blockSizeFor } from "../allocators/boundary-tags.js";
@@ -148,7 +148,8 @@ export function latticeTrace(settings: LatticeSettings): Trace {
 
 /** Every registry allocator at its defaults, in registry order. */
 export function defaultLatticeLanes(): LaneSpec[] {
-  return ALLOCATORS.map((allocator) => ({ allocator }));
+  // The lab is about holes in the arena: a request mapped outside it would dodge the question.
+  return ALLOCATORS.map((allocator) => ({ allocator, options: withoutLargePath(allocator) }));
 }
 
 interface PhaseEnd {
@@ -207,7 +208,7 @@ function askUntilFailure(allocator: Allocator, settings: LatticeSettings, before
         op: before.tick!.op + asked, liveBytes: allocator.stats.liveBytes,
         usedBytes: snapshot.usedBytes, headerBytes: snapshot.headerBytes, reservedBytes: snapshot.reservedBytes,
         freeBytes: snapshot.freeBytes, largestFreeRun: snapshot.largestFreeRun, fragmentation: snapshot.fragmentation,
-        highWater: allocator.stats.highWater, failures: before.failures + failures, errors: 0, cells: snapshot.cells,
+        highWater: allocator.stats.highWater, mappedBytes: allocator.stats.mappedBytes, failures: before.failures + failures, errors: 0, cells: snapshot.cells,
       },
       allocator,
     };

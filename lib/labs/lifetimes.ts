@@ -56,7 +56,7 @@
 // one) and, when the region dies, +1 per chunk handed back.
 
 import { ArenaAllocator, integerKnob, hex, validateSize } from "../allocators/base.js";
-import { createAllocator, isAllocatorName } from "../allocators/index.js";
+import { createAllocator, isAllocatorName, withoutLargePath } from "../allocators/index.js";
 import type { KnobSpec } from "../allocators/knobs.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";
@@ -554,7 +554,8 @@ export class SegregatedHeap implements Allocator {
     }
     this.half = arenaBytes / 2;
     this.regions = new RegionHeap({ arenaBytes: this.half, chunkBytes: options.chunkBytes, regionOf: options.regionOf });
-    this.heap = createAllocator(heapName, { ...options.heapOptions, arenaBytes: this.half });
+    // off: the heap's addresses are shifted by half into one arena, which a mapped address is not
+    this.heap = createAllocator(heapName, withoutLargePath(heapName, { ...options.heapOptions, arenaBytes: this.half }));
     this.arenaBytes = arenaBytes;
     this.regionOf = options.regionOf;
     this.longLivedOf = options.longLivedOf;

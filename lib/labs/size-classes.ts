@@ -22,7 +22,7 @@
 //   for every used block: backend requested == roundToClass(requested)      (the class was applied)
 //   sum of requested over used blocks == stats.liveBytes
 
-import { createAllocator } from "../allocators/index.js";
+import { createAllocator, withoutLargePath } from "../allocators/index.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
 import type { LaneSpec, RaceResult } from "../race/race.js";
 import { OP_FREE, type Trace } from "../trace/types.js";
@@ -158,7 +158,7 @@ export class SizeClassAllocator implements Allocator {
 
   constructor(backendName: AllocatorName, spacing: ClassSpacing, options: AllocatorOptions = {}) {
     this.table = classTable(spacing);
-    this.backend = createAllocator(backendName, options);
+    this.backend = createAllocator(backendName, withoutLargePath(backendName, options)); // every payload indexes requestedBySlot
     this.name = this.backend.name;
     this.arenaBytes = this.backend.arenaBytes;
     this.bytes = this.backend.bytes;
@@ -175,6 +175,10 @@ export class SizeClassAllocator implements Allocator {
       get coalesces() { return backend.stats.coalesces; },
       get probes() { return backend.stats.probes; },
       get highWater() { return backend.stats.highWater; },
+      get mappedBytes() { return backend.stats.mappedBytes; },
+      get peakMappedBytes() { return backend.stats.peakMappedBytes; },
+      get mmaps() { return backend.stats.mmaps; },
+      get munmaps() { return backend.stats.munmaps; },
       get liveBytes() { return self.liveBytes; },
       get peakLiveBytes() { return self.peakLiveBytes; },
     };

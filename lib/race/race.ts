@@ -29,6 +29,8 @@ export interface Tick {
   largestFreeRun: number;
   fragmentation: number;
   highWater: number;
+  /** Bytes mapped outside the arena by the large-object path (allocators/large.ts), page-rounded. */
+  mappedBytes: number;
   failures: number;
   errors: number;
   cells: Uint8Array;     // 16,384 packed bytes (lib/arena.ts); empty when the race ran with frames: false
@@ -87,6 +89,12 @@ export interface LaneResult {
   finalFragmentation: number;
   peakLiveBytes: number;
   highWater: number;
+  /** The large-object path: the most bytes mapped at once, and the mappings made and released. */
+  peakMappedBytes: number;
+  mmaps: number;
+  munmaps: number;
+  /** utilization's denominator: arena high water + peakMappedBytes (docs: methodology, "utilization"). */
+  footprint: number;
   probes: Percentiles;
   totalProbes: number;
   /** 32 log2 buckets of probes per op, by op kind and for all ops. */
@@ -313,6 +321,7 @@ function takeTick(lane: Lane, op: number, check: boolean, frames: boolean): Tick
     largestFreeRun: snapshot.largestFreeRun,
     fragmentation: snapshot.fragmentation,
     highWater: allocator.stats.highWater,
+    mappedBytes: allocator.stats.mappedBytes ?? 0,
     failures: lane.failures,
     errors: lane.errors,
     cells: snapshot.cells,
@@ -331,6 +340,9 @@ function summarize(lane: Lane): LaneResult {
     if (allocated > 0) { internalSum += tick.reservedBytes / allocated; internalTicks++; }
   }
   const last = ticks.length ? ticks[ticks.length - 1] : null;
+  const peakMappedBytes = stats.peakMappedBytes ?? 0;
+  // The footprint: what the lane took from the system, arena high water plus the most it mapped.
+  const footprint = stats.highWater + peakMappedBytes;
   return {
     allocator: lane.spec.allocator,
     label: lane.spec.label ?? lane.spec.allocator,
@@ -338,12 +350,16 @@ function summarize(lane: Lane): LaneResult {
     errors: lane.errors,
     corrupt: lane.corrupt,
     opsRun: lane.opsRun,
-    utilization: stats.highWater > 0 ? stats.peakLiveBytes / stats.highWater : 0,
+    utilization: footprint > 0 ? stats.peakLiveBytes / footprint : 0,
     internalFragmentation: internalTicks ? internalSum / internalTicks : 0,
     peakFragmentation,
     finalFragmentation: last ? last.fragmentation : 0,
     peakLiveBytes: stats.peakLiveBytes,
     highWater: stats.highWater,
+    peakMappedBytes,
+    mmaps: stats.mmaps ?? 0,
+    munmaps: stats.munmaps ?? 0,
+    footprint,
     probes: percentilesOf(probeAll),
     totalProbes: stats.probes,
     probeHistograms: { all: probeAll, malloc: lane.probeMalloc, free: lane.probeFree, realloc: lane.probeRealloc },

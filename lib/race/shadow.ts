@@ -5,12 +5,17 @@
 // One bit per 16-byte granule of the arena: payloads are 16-aligned, so two payloads overlap
 // exactly when their granule ranges share a bit. A block of n requested bytes claims
 // max(1, ceil(n / 16)) granules (malloc(0) still returns a unique address).
+// Addresses at or above arenaBytes are mapped blocks (allocators/large.ts): they are few and
+// large, so they are kept as sorted [start, end) ranges instead of bits.
 
 const GRANULE_SHIFT = 4;
 
 export class ShadowHeap {
   private readonly bits: Int32Array;
   private readonly granules: number;
+
+  /** Live mapped payloads: start → end, for addresses >= arenaBytes. */
+  private readonly mapped = new Map<number, number>();
 
   constructor(readonly arenaBytes: number) {
     this.granules = arenaBytes >>> GRANULE_SHIFT;
@@ -19,6 +24,7 @@ export class ShadowHeap {
 
   /** Why [addr, addr+size) cannot be a new live payload, or null when it can. */
   rejectNew(addr: number, size: number): string | null {
+    if (addr >= this.arenaBytes) return this.rejectMapped(addr, size);
     const why = this.rejectPlacement(addr, size);
     if (why !== null) return why;
     const first = addr >>> GRANULE_SHIFT;
@@ -30,6 +36,11 @@ export class ShadowHeap {
    * race's per-op path. Returns why it cannot be a new payload, or null once it is claimed.
    */
   claimNew(addr: number, size: number): string | null {
+    if (addr >= this.arenaBytes) {
+      const why = this.rejectMapped(addr, size);
+      if (why === null) this.mapped.set(addr, addr + Math.max(size, 1));
+      return why;
+    }
     const why = this.rejectPlacement(addr, size);
     if (why !== null) return why;
     const first = addr >>> GRANULE_SHIFT;
@@ -48,13 +59,26 @@ export class ShadowHeap {
   }
 
   claim(addr: number, size: number): void {
+    if (addr >= this.arenaBytes) { this.mapped.set(addr, addr + Math.max(size, 1)); return; }
     const first = addr >>> GRANULE_SHIFT;
     this.setRange(first, first + granulesOf(size), true);
   }
 
   release(addr: number, size: number): void {
+    if (addr >= this.arenaBytes) { this.mapped.delete(addr); return; }
     const first = addr >>> GRANULE_SHIFT;
     this.setRange(first, first + granulesOf(size), false);
+  }
+
+  // A mapped payload: 16-aligned, int32, and overlapping no live mapped payload.
+  private rejectMapped(addr: number, size: number): string | null {
+    if (!Number.isInteger(addr) || addr + size > 0x7fffffff) return `returned ${addr}, not an address`;
+    if ((addr & 15) !== 0) return `returned misaligned 0x${addr.toString(16)} (payloads are 16-byte aligned)`;
+    const end = addr + Math.max(size, 1);
+    for (const [start, stop] of this.mapped) {
+      if (start < end && addr < stop) return `returned 0x${addr.toString(16)} for ${size} bytes, overlapping the live mapped block at 0x${start.toString(16)}`;
+    }
+    return null;
   }
 
   private rejectPlacement(addr: number, size: number): string | null {

@@ -42,6 +42,10 @@ export function raceSummaryTable(races: LabelledRace[]): Table {
     finalFragmentation: { type: f64(), values: rows.map((r) => r.lane.finalFragmentation) },
     peakLiveBytes: { type: f64(), values: rows.map((r) => r.lane.peakLiveBytes) },
     highWater: { type: f64(), values: rows.map((r) => r.lane.highWater) },
+    peakMappedBytes: { type: f64(), values: rows.map((r) => r.lane.peakMappedBytes) },
+    mmaps: { type: i32(), values: rows.map((r) => r.lane.mmaps) },
+    munmaps: { type: i32(), values: rows.map((r) => r.lane.munmaps) },
+    footprint: { type: f64(), values: rows.map((r) => r.lane.footprint) },
     probesP50: { type: f64(), values: rows.map((r) => r.lane.probes.p50) },
     probesP90: { type: f64(), values: rows.map((r) => r.lane.probes.p90) },
     probesP99: { type: f64(), values: rows.map((r) => r.lane.probes.p99) },
@@ -71,6 +75,7 @@ export function ticksTable(races: LabelledRace[], { frames = true, keep = (_inde
     largestFreeRun: { type: f64(), values: rows.map((r) => r.tick.largestFreeRun) },
     fragmentation: { type: f64(), values: rows.map((r) => r.tick.fragmentation) },
     highWater: { type: f64(), values: rows.map((r) => r.tick.highWater) },
+    mappedBytes: { type: f64(), values: rows.map((r) => r.tick.mappedBytes) },
     failures: { type: i32(), values: rows.map((r) => r.tick.failures) },
     errors: { type: i32(), values: rows.map((r) => r.tick.errors) },
   };

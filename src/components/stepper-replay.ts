@@ -130,7 +130,7 @@ function perform(allocator: Allocator, op: StepOp, pointers: Map<number, number>
     return outcome;
   }
   const addr = pointers.get(op.ref) ?? -1;
-  const old = addr >= 0 ? blockAt(walkOf(allocator), addr) : null;
+  const old = addr >= 0 ? blockAt(walkOf(allocator), addr) ?? mappedBlockOf(allocator, addr) : null;
   try {
     if (op.kind === "free") {
       outcome.caption = `free(${addressText(addr)})`;
@@ -161,6 +161,13 @@ export function walkOf(allocator: Allocator): WalkBlock[] {
   const blocks: WalkBlock[] = [];
   allocator.walk((start, bytes, payload, requested) => { blocks.push({ start, bytes, payload, requested }); });
   return blocks;
+}
+
+/** The mapped block (large-object path, outside the arena) whose payload is `addr`, or null. */
+export function mappedBlockOf(allocator: Allocator, addr: number): WalkBlock | null {
+  let found: WalkBlock | null = null;
+  allocator.walkMapped?.((start, bytes, payload, requested) => { if (payload === addr) found = { start, bytes, payload, requested }; });
+  return found;
 }
 
 /** The block containing byte `addr`. */
@@ -353,10 +360,18 @@ interface StepContext extends StepOutcome {
 }
 
 function describeStep(c: StepContext): string {
-  if (c.op.kind === "malloc") return c.result >= 0 ? describePlacement(c, c.result) : describeFailure(c, c.op.size);
-  if (c.op.kind === "free") return c.freed ? describeRelease(c, c.freed) : "free(NULL) does nothing: that malloc failed, so there is no block to give back.";
+  const arena = c.allocator.arenaBytes;
+  if (c.op.kind === "malloc") return c.result >= arena ? describeMapping(c, c.result) : c.result >= 0 ? describePlacement(c, c.result) : describeFailure(c, c.op.size);
+  if (c.op.kind === "free") {
+    if (c.freed && c.freed.start >= arena) return `A mapped block: it is unmapped at once and its ${bytesText(c.freed.bytes)} go back to the system. The arena does not change.`;
+    return c.freed ? describeRelease(c, c.freed) : "free(NULL) does nothing: that malloc failed, so there is no block to give back.";
+  }
   // realloc
   if (c.result < 0) return `${describeFailure(c, c.op.size)} The old block stays where it was, untouched.`;
+  if (c.result >= arena || (c.old && c.old.start >= arena)) {
+    const to = c.result >= arena ? describeMapping(c, c.result) : `The block comes back into the arena: ${describePlacement(c, c.result)}`;
+    return c.old && c.old.start >= arena && c.result !== c.old.payload ? `${to} The first ${bytesText(Math.min(c.old.requested, c.op.size))} were copied across and the old mapping was unmapped.` : to;
+  }
   if (!c.old) return `realloc(NULL, n) is malloc(n). ${describePlacement(c, c.result)}`;
   if (c.result === c.old.payload) {
     const now = blockAt(c.after, c.result)!;
@@ -365,6 +380,14 @@ function describeStep(c: StepContext): string {
     return `In place: the block ${verb}${how}, from ${bytesText(c.old.bytes)} to ${bytesText(now.bytes)}, and the payload did not move.`;
   }
   return `It had to move. ${describePlacement(c, c.result)} The first ${bytesText(Math.min(c.old.requested, c.op.size))} were copied across; then the old block was released: ${describeRelease(c, c.old, true)}`;
+}
+
+/** A block the large-object path mapped outside the arena. */
+function describeMapping(c: StepContext, payload: number): string {
+  const mapping = mappedBlockOf(c.allocator, payload)!;
+  const size = c.op.kind === "free" ? 0 : c.op.size;
+  const threshold = (c.allocator as Allocator & { largeThreshold?: number }).largeThreshold ?? 0;
+  return `${bytesText(size)} is at or above the large threshold (${bytesText(threshold)}), so it is not taken from the arena: it is mapped outside it at ${hex(mapping.start)}, ${bytesText(mapping.bytes)} rounded up to whole 4 KiB pages, with a 16 B header slice before the payload. The arena does not change.`;
 }
 
 /** "8 B header, 48 B asked for, 8 B reserved"; `from` trims an alignment pad walk() folds into a first block. */

@@ -83,7 +83,7 @@ describe("buddy: sizes and orders", () => {
   });
 
   it("buddy: a 1 GiB arena splits from order 30 and merges back to it", () => {
-    const a = new BuddyAllocator({ arenaBytes: 2 ** 30 });
+    const a = new BuddyAllocator({ arenaBytes: 2 ** 30, largeThreshold: 0 }); // the whole arena in one block, not a mapping
     const whole = a.malloc(2 ** 30 - HEADER_BYTES);
     expect(whole).toBe(16);
     a.free(whole);
@@ -359,9 +359,9 @@ describe("buddy: check() names the broken invariant", () => {
 });
 
 describe("buddy: knobs and stats", () => {
-  it("buddy: has no knobs and rejects unknown options by name", () => {
-    expect(BUDDY_KNOBS).toEqual([]);
-    expect(() => new BuddyAllocator({ minOrder: 5 })).toThrow('unknown option for buddy: "minOrder" (known: none)');
+  it("buddy: has only the large-object path's knobs and rejects unknown options by name", () => {
+    expect(BUDDY_KNOBS.map((knob) => [knob.name, knob.default])).toEqual([["largeThreshold", 128 * 1024], ["slidingThreshold", false]]);
+    expect(() => new BuddyAllocator({ minOrder: 5 })).toThrow('unknown option for buddy: "minOrder" (known: largeThreshold, slidingThreshold)');
     expect(() => new BuddyAllocator({ arenaBytes: 3000 })).toThrow("invalid arenaBytes: 3000");
     expect(() => new BuddyAllocator({ arenaBytes: 32 * 1024 })).toThrow(RangeError);
   });

@@ -25,6 +25,13 @@ const configurations: Array<[AllocatorName, AllocatorOptions]> = [
   ["tlsf", {}],
   ["tlsf", { secondLevel: 16 }],
   ["tlsf", { secondLevel: 8 }],
+  // The large-object path, with a threshold the random sizes cross often (and the sliding rule).
+  ["freelist", { largeThreshold: 1024 }],
+  ["segfit", { largeThreshold: 1024, slidingThreshold: true }],
+  ["buddy", { largeThreshold: 1024 }],
+  ["slab", { largeThreshold: 512, slidingThreshold: true }],
+  ["tlsf", { largeThreshold: 1024 }],
+  ["tlsf", { largeThreshold: 4096, slidingThreshold: true }],
 ];
 
 describe.each(configurations)("%s %j: random operation sequences", (name, options) => {

@@ -13,8 +13,9 @@ import { blocksOf, type WalkedBlock } from "../support/allocator-harness.js";
 
 const ARENA = 256 * 1024;
 
+// The arena's own behaviour: the large-object path is off here (test/allocators/large.test.ts has it).
 function make(options: AllocatorOptions = {}): SegFitAllocator {
-  return new SegFitAllocator({ arenaBytes: ARENA, ...options });
+  return new SegFitAllocator({ arenaBytes: ARENA, largeThreshold: 0, ...options });
 }
 
 function bit(k: number): number {
@@ -314,7 +315,7 @@ describe("segfit: walk, errors and counters", () => {
 
 describe("segfit: knobs", () => {
   it("segfit: SEGFIT_KNOBS describes searchLimit and its default", () => {
-    expect(SEGFIT_KNOBS.map((k) => [k.name, k.default])).toEqual([["searchLimit", 8]]);
+    expect(SEGFIT_KNOBS.map((k) => [k.name, k.default])).toEqual([["searchLimit", 8], ["largeThreshold", 128 * 1024], ["slidingThreshold", false]]);
     expect(new SegFitAllocator().searchLimit).toBe(8);
   });
 

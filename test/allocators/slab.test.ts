@@ -38,7 +38,7 @@ const slabOf = (addr: number) => addr & -SLAB_BYTES;
 describe("slab: random operations", () => {
   it("slab: 40k seeded random ops across all classes keep every invariant, and freeing everything returns every slab to the pool", () => {
     const arenaBytes = 256 * 1024; // small enough that the run also meets an exhausted arena
-    const a = new SlabAllocator({ arenaBytes });
+    const a = new SlabAllocator({ arenaBytes, largeThreshold: 0 });
     const classes = SLAB_CLASS_PRESETS.pow2;
     const random = randomLcg(0x5eed);
     const addrs: number[] = [];
@@ -143,7 +143,7 @@ describe("slab: random operations", () => {
 
 describe("slab: classes", () => {
   it("slab: a request is served from the smallest class that holds it (malloc(17) uses 32 B under pow2)", () => {
-    const a = new SlabAllocator({ arenaBytes: 2 * ARENA });
+    const a = new SlabAllocator({ arenaBytes: 2 * ARENA, largeThreshold: 0 });
     const cases: Array<[number, number]> = [[0, 16], [1, 16], [16, 16], [17, 32], [33, 64], [200, 256], [1025, 2048], [2048, 2048]];
     for (const [size, objectBytes] of cases) {
       const addr = a.malloc(size);
@@ -153,7 +153,7 @@ describe("slab: classes", () => {
   });
 
   it("slab: objects of one class sit side by side in one 16 KiB-aligned slab, after its header", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const first = a.malloc(20);
     const second = a.malloc(30);
     const other = a.malloc(60);
@@ -164,7 +164,7 @@ describe("slab: classes", () => {
   });
 
   it("slab: a request above the largest class fails and counts a failure", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     expect(a.malloc(2049)).toBe(-1);
     expect(a.malloc(ARENA * 2)).toBe(-1);
     expect(a.stats).toMatchObject({ failures: 2, allocs: 0, highWater: 0 });
@@ -174,7 +174,7 @@ describe("slab: classes", () => {
   });
 
   it("slab: an explicit class list is used as given, up to 4096 B", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA, classes: [16, 4096] });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0, classes: [16, 4096] });
     expect(a.classes).toEqual([16, 4096]);
     const big = a.malloc(4096);
     expect(blockAt(a, big)).toEqual([big, 4096, big, 4096]);
@@ -183,15 +183,15 @@ describe("slab: classes", () => {
   });
 
   it("slab: the fine preset spaces classes by 1.5×", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA, classes: "fine" });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0, classes: "fine" });
     expect(a.classes).toEqual([16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]);
     const addr = a.malloc(40);
     expect(blockAt(a, addr)?.[1]).toBe(48);
-    expect(new SlabAllocator({ arenaBytes: ARENA, classes: "coarse" }).classes).toEqual([16, 64, 256, 1024, 2048]);
+    expect(new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0, classes: "coarse" }).classes).toEqual([16, 64, 256, 1024, 2048]);
   });
 
   it("slab: a fully freed slab goes back to the pool and is reused by another class", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const small = [a.malloc(16), a.malloc(16), a.malloc(16)];
     const keep = a.malloc(100);
     expect(slabOf(keep)).toBe(SLAB_BYTES);
@@ -210,7 +210,7 @@ describe("slab: classes", () => {
 
 
   it("slab: when every slab is in use by other classes, a new class fails", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     for (const size of [16, 32, 64, 128]) expect(a.malloc(size)).not.toBe(-1);
     expect(a.malloc(256)).toBe(-1);
     expect(a.malloc(100)).not.toBe(-1); // its class still has room
@@ -232,7 +232,7 @@ describe("slab: classes", () => {
 
 describe("slab: walk", () => {
   it("slab: walk shows headers and tails as metadata, objects with payload = start, free objects and unused space as free", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(100);
     const y = a.malloc(128);
     const z = a.malloc(1);
@@ -253,13 +253,13 @@ describe("slab: walk", () => {
   });
 
   it("slab: an untouched arena walks as one free block", () => {
-    expect(walkOf(new SlabAllocator({ arenaBytes: ARENA }))).toEqual([[0, ARENA, 0, -1]]);
+    expect(walkOf(new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 }))).toEqual([[0, ARENA, 0, -1]]);
   });
 });
 
 describe("slab: realloc", () => {
   it("slab: realloc within the same class stays in place", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(20);
     expect(a.realloc(x, 32)).toBe(x);
     expect(a.realloc(x, 17)).toBe(x);
@@ -268,7 +268,7 @@ describe("slab: realloc", () => {
   });
 
   it("slab: realloc to another class moves, copies the requested bytes and frees the old object", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(20);
     const neighbour = a.malloc(20);
     for (let i = 0; i < 20; i++) a.bytes[x + i] = i + 1;
@@ -283,7 +283,7 @@ describe("slab: realloc", () => {
   });
 
   it("slab: realloc(addr, 0) frees the object and returns -1; realloc(-1, n) is malloc(n)", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.realloc(-1, 100);
     expect(a.stats).toMatchObject({ allocs: 1, reallocs: 0 });
     expect(a.realloc(x, 0)).toBe(-1);
@@ -293,7 +293,7 @@ describe("slab: realloc", () => {
   });
 
   it("slab: a realloc that cannot be served leaves the old object and its bytes intact", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     for (const size of [16, 32, 64]) a.malloc(size);
     const x = a.malloc(128);
     a.bytes.set([7, 7, 7], x);
@@ -307,7 +307,7 @@ describe("slab: realloc", () => {
 
 describe("slab: errors", () => {
   it("slab: freeing twice throws double-free, found from the allocated bitmap, and changes nothing", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(40);
     a.malloc(40);
     a.free(x);
@@ -319,7 +319,7 @@ describe("slab: errors", () => {
   });
 
   it("slab: freeing into a slab that went back to the pool throws double-free", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(40);
     a.free(x);
     expect(heapErrorOf(() => a.free(x)).code).toBe("double-free");
@@ -327,7 +327,7 @@ describe("slab: errors", () => {
   });
 
   it("slab: addresses that are not objects throw invalid-free naming why", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA, classes: "fine" });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0, classes: "fine" });
     const x = a.malloc(40); // 48 B class: its slabs end in a 32-byte tail
     const y = a.malloc(60); // 64 B class
     const cases: Array<[number, RegExp]> = [
@@ -350,7 +350,7 @@ describe("slab: errors", () => {
   });
 
   it("slab: free(-1) does nothing; bad sizes throw RangeError", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     a.free(-1);
     expect(a.stats.frees).toBe(0);
     expect(() => a.malloc(-3)).toThrow(/invalid size: -3/);
@@ -358,20 +358,20 @@ describe("slab: errors", () => {
   });
 
   it("slab: check() names the broken invariant and its address", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     a.malloc(16);
     a.malloc(16);
     a.bytes[48] = 1; // clear object 1's allocated bit: bitmap word at byte 48, bits 0 and 1 set → 1
     expect(heapErrorOf(() => a.check()).message).toBe("slab: popcount(bitmap) 1 should equal live 2 at 0x0000");
-    const b = new SlabAllocator({ arenaBytes: ARENA });
+    const b = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     b.malloc(16);
     b.bytes[0] ^= 1;
     expect(heapErrorOf(() => b.check())).toMatchObject({ code: "corrupt", message: "slab: header magic should equal SLAB_MAGIC ^ slab at 0x0000" });
-    const c = new SlabAllocator({ arenaBytes: ARENA });
+    const c = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     c.malloc(16);
     c.bytes[32] = 32; // the header's copy of objectBytes
     expect(heapErrorOf(() => c.check()).message).toBe("slab: capacity, objectBytes, data, table and reciprocal should be those of the 16 B class at 0x0000");
-    const d = new SlabAllocator({ arenaBytes: ARENA });
+    const d = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     d.free(d.malloc(16));
     d.bytes[48] = 4; // a stray bit in a pooled slab's bitmap
     expect(heapErrorOf(() => d.check()).message).toBe("slab: a pooled slab's bitmap word 0 should be zero at 0x0000");
@@ -380,7 +380,7 @@ describe("slab: errors", () => {
 
 describe("slab: stats", () => {
   it("slab: probes count slab headers, free-list links and bitmap words", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(16);                         // header + bitmap (carved, not popped)
     expect(a.stats.probes).toBe(2);
     a.malloc(16);
@@ -392,7 +392,7 @@ describe("slab: stats", () => {
   });
 
   it("slab: highWater covers a new slab's header, and its tail when it has one", () => {
-    const a = new SlabAllocator({ arenaBytes: ARENA });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0 });
     const x = a.malloc(16); // no tail: the header and the object count
     expect(a.stats.highWater).toBe(x + 16);
     a.malloc(32); // a 16-byte tail: the whole slab counts
@@ -402,7 +402,11 @@ describe("slab: stats", () => {
 
 describe("slab: knobs", () => {
   it("slab: classes is a choice of presets, default pow2", () => {
-    expect(SLAB_KNOBS).toEqual([expect.objectContaining({ name: "classes", kind: "choice", choices: ["pow2", "fine", "coarse"], default: "pow2" })]);
+    expect(SLAB_KNOBS).toEqual([
+      expect.objectContaining({ name: "classes", kind: "choice", choices: ["pow2", "fine", "coarse"], default: "pow2" }),
+      expect.objectContaining({ name: "largeThreshold", kind: "integer", default: 2049 }),
+      expect.objectContaining({ name: "slidingThreshold", kind: "boolean", default: false }),
+    ]);
     expect(new SlabAllocator().classes).toEqual([16, 32, 64, 128, 256, 512, 1024, 2048]);
     expect(Object.isFrozen(SLAB_CLASS_PRESETS.pow2)).toBe(true);
   });
@@ -419,7 +423,7 @@ describe("slab: knobs", () => {
 
   it("slab: an explicit class list is copied, so later changes to the caller's array do not matter", () => {
     const list = [16, 64];
-    const a = new SlabAllocator({ arenaBytes: ARENA, classes: list });
+    const a = new SlabAllocator({ arenaBytes: ARENA, largeThreshold: 0, classes: list });
     list[1] = 2048;
     expect(a.classes).toEqual([16, 64]);
     expect(a.malloc(100)).toBe(-1);

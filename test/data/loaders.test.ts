@@ -49,7 +49,7 @@ describe("data loaders", () => {
 
   it("ticks.arrow: 64 ticks per source and allocator, ending at the last op", () => {
     const table = tableFromIPC(output("ticks.arrow.ts"));
-    expect(columns(table)).toEqual(["source", "allocator", "label", "tick", "op", "liveBytes", "usedBytes", "headerBytes", "reservedBytes", "freeBytes", "largestFreeRun", "fragmentation", "highWater", "failures", "errors"]);
+    expect(columns(table)).toEqual(["source", "allocator", "label", "tick", "op", "liveBytes", "usedBytes", "headerBytes", "reservedBytes", "freeBytes", "largestFreeRun", "fragmentation", "highWater", "mappedBytes", "failures", "errors"]);
     expect(table.numRows).toBe(SOURCES.length * ALLOCATORS.length * 64);
     expect(table.getChild("op")!.get(63)).toBe(200_000);
   });

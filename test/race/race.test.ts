@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { race } from "../../lib/race/race.js";
 import { TraceBuilder, type Trace } from "../../lib/trace/types.js";
 import { parseTrace } from "../../lib/trace/parse.js";
-import { createAllocator } from "../../lib/allocators/index.js";
+import { ALLOCATORS, createAllocator, withoutLargePath } from "../../lib/allocators/index.js";
 import { PACKED_CELL_BYTES } from "../../lib/arena.js";
 import type { Allocator, AllocatorOptions } from "../../lib/allocators/types.js";
 
@@ -79,8 +79,10 @@ describe("race", () => {
   it("race: realloc(id, 0) frees id in every lane, as the parsers and the shadow checker read it", () => {
     const b = new TraceBuilder();
     b.malloc(0, 100); b.malloc(1, 40); b.realloc(0, 0); b.free(0); b.malloc(2, 8 * 1024 * 1024); b.realloc(2, 0);
-    const fromBuilder = race(b.build("zero"), { ticks: 1 });
-    const fromRep = race(parseTrace("3\n6\na 0 100\na 1 40\nr 0 0\nf 0\na 2 8388608\nr 2 0\n"), { ticks: 1 });
+    // arena only, so that the 8 MiB malloc fails everywhere rather than being mapped
+    const allocatorOptions = Object.fromEntries(ALLOCATORS.map((name) => [name, withoutLargePath(name)]));
+    const fromBuilder = race(b.build("zero"), { ticks: 1, allocatorOptions });
+    const fromRep = race(parseTrace("3\n6\na 0 100\na 1 40\nr 0 0\nf 0\na 2 8388608\nr 2 0\n"), { ticks: 1, allocatorOptions });
     for (const result of [fromBuilder, fromRep]) {
       for (const lane of result.lanes) {
         expect(lane.corrupt, lane.allocator).toBeNull();
@@ -94,7 +96,7 @@ describe("race", () => {
   it("race: an id whose malloc failed is simply not live: its free is neither an error nor a failure", () => {
     const b = new TraceBuilder();
     b.malloc(0, 4 * 1024 * 1024); b.free(0); b.malloc(1, 16); b.realloc(1, 8 * 1024 * 1024); b.free(1);
-    const lane = race(b.build("oom"), { allocators: ["buddy"], ticks: 1 }).lanes[0];
+    const lane = race(b.build("oom"), { allocators: ["buddy"], allocatorOptions: { buddy: { largeThreshold: 0 } }, ticks: 1 }).lanes[0];
     expect(lane.failures).toBe(2); // the huge malloc and the huge realloc
     expect(lane.errors).toBe(0);
     expect(lane.ticks[0].liveBytes).toBe(0); // the failed realloc left id 1 live; its free freed it

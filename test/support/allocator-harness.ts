@@ -35,7 +35,8 @@ export function stepArbitrary(arenaBytes: number, maxSize = 4096): fc.Arbitrary<
     { weight: 4, arbitrary: fc.record({ kind: fc.constant("free" as const), pick }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("realloc" as const), pick, size }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant("double-free" as const), pick }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant("invalid-free" as const), offset: fc.nat({ max: arenaBytes - 1 }) }) },
+    // invalid frees reach past the arena too: into the mapped region of the large-object path
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("invalid-free" as const), offset: fc.nat({ max: 2 * arenaBytes - 1 }) }) },
   );
 }
 
@@ -50,13 +51,23 @@ function cookieByte(tag: number, i: number): number {
   return x & 255;
 }
 
+/** The bytes a program sees at a payload: the arena's, or a mapped block's own (large-object path). */
+function payloadBytes(a: Allocator, addr: number, size: number): Uint8Array {
+  if (addr < a.arenaBytes) return a.bytes.subarray(addr, addr + size);
+  const mapped = a.mappedPayload?.(addr);
+  if (!mapped) throw new Error(`${a.name}: 0x${addr.toString(16)} is past the arena but no live mapped block`);
+  return mapped;
+}
+
 function writeCookie(a: Allocator, block: LiveBlock): void {
-  for (let i = 0; i < block.size; i++) a.bytes[block.addr + i] = cookieByte(block.tag, i);
+  const bytes = payloadBytes(a, block.addr, block.size);
+  for (let i = 0; i < block.size; i++) bytes[i] = cookieByte(block.tag, i);
 }
 
 function verifyCookie(a: Allocator, block: LiveBlock, length = block.size): void {
+  const bytes = payloadBytes(a, block.addr, block.size);
   for (let i = 0; i < length; i++) {
-    if (a.bytes[block.addr + i] !== cookieByte(block.tag, i)) {
+    if (bytes[i] !== cookieByte(block.tag, i)) {
       throw new Error(`${a.name}: payload byte ${i} of block at 0x${block.addr.toString(16)} (size ${block.size}) was overwritten`);
     }
   }
@@ -84,6 +95,16 @@ export function verifyHeap(a: Allocator, live: Map<number, LiveBlock>): void {
     }
   });
   if (cursor !== a.arenaBytes) throw new Error(`${a.name}: walk covered 0x${cursor.toString(16)} bytes of 0x${a.arenaBytes.toString(16)}`);
+  let mappedBytes = 0;
+  a.walkMapped?.((start, bytes, payload, requested) => {
+    if (start < a.arenaBytes || start % 4096 !== 0 || bytes % 4096 !== 0) throw new Error(`${a.name}: mapped block 0x${start.toString(16)} (${bytes} B) should be page-aligned, page-rounded and past the arena`);
+    const block = live.get(payload);
+    if (!block || block.size !== requested) throw new Error(`${a.name}: walkMapped reports 0x${payload.toString(16)} (${requested} B), which the program does not hold`);
+    if (payload + requested > start + bytes) throw new Error(`${a.name}: mapped payload 0x${payload.toString(16)} lies outside its mapping`);
+    mappedBytes += bytes;
+    seen.add(payload);
+  });
+  if ((a.stats.mappedBytes ?? 0) !== mappedBytes) throw new Error(`${a.name}: stats.mappedBytes is ${a.stats.mappedBytes}, the mappings add up to ${mappedBytes}`);
   const ranges = [...live.values()].sort((x, y) => x.addr - y.addr);
   for (let i = 0; i < ranges.length; i++) {
     const block = ranges[i];
@@ -122,7 +143,9 @@ export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allo
   };
   const checkAddress = (addr: number, size: number) => {
     if (addr % 16 !== 0) throw new Error(`${a.name}: malloc(${size}) returned misaligned 0x${addr.toString(16)}`);
-    if (addr < 0 || addr + size > a.arenaBytes) throw new Error(`${a.name}: malloc(${size}) returned 0x${addr.toString(16)} outside the arena`);
+    if (addr < 0) throw new Error(`${a.name}: malloc(${size}) returned 0x${addr.toString(16)}`);
+    // past the arena only as a mapped block, which walkMapped must report (verifyHeap)
+    if (addr < a.arenaBytes && addr + size > a.arenaBytes) throw new Error(`${a.name}: malloc(${size}) returned 0x${addr.toString(16)}, running off the arena`);
   };
 
   for (const step of steps) {

@@ -1,0 +1,202 @@
+// The large-object path: requests at or above a threshold are "mapped" in a region of their own
+// outside the arena, as glibc sends them to mmap (M_MMAP_THRESHOLD, 128 KiB at start), jemalloc
+// to large extents and mimalloc to huge segments. Each mapping is page-rounded and starts with a
+// 16-byte header slice, so the payload is 16-aligned; free() unmaps it at once, so the footprint
+// drops immediately instead of leaving a hole in the heap.
+//
+//   mapped region:  arenaBytes ........................................................ MAPPED_LIMIT
+//                   [ mapping ][ mapping ]      [ mapping ] ...       address space, first fit
+//   one mapping:    start                start + 16                             start + bytes
+//                   [ header slice ][ payload: requested bytes ......... | page rounding ]
+//                   bytes = roundUp(16 + requested, 4 KiB)
+//
+// Addresses start at arenaBytes, so they are distinct from every arena offset and free(),
+// realloc() and the race's shadow checker tell them apart with one comparison. What a C library
+// keeps in the mapping's header (its size) is kept here in JS, beside each mapping's payload
+// bytes (a Uint8Array of the requested size, so payloads survive a realloc that moves them).
+//
+// Sliding threshold (glibc's rule, malloc/malloc.c): freeing a mapped block of s bytes with
+// s <= 32 MiB raises the threshold to s, so a program that keeps allocating and freeing blocks of
+// one large size soon serves them from the heap instead of paying a mapping each time.
+//
+// Invariants (check() verifies each):
+//   mappings sorted by start, disjoint, inside [arenaBytes, MAPPED_LIMIT)
+//   start % 16 == 0, bytes % PAGE_BYTES == 0, bytes >= HEADER + requested
+//   sum of bytes == mappedBytes <= peakMappedBytes
+
+import { hex } from "./base.js";
+import type { KnobSpec } from "./knobs.js";
+import type { AllocatorStats } from "./types.js";
+
+export const PAGE_BYTES = 4096;
+export const MAPPED_HEADER_BYTES = 16;
+/** glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit: the sliding threshold never rises above it. */
+export const SLIDING_THRESHOLD_MAX = 32 * 1024 * 1024;
+/** The region's end: addresses stay int32, as the race's id tables hold them. */
+const MAPPED_LIMIT = 0x7fff_f000;
+
+/** glibc's M_MMAP_THRESHOLD at start: the default threshold of the allocators with a heap. */
+export const DEFAULT_LARGE_THRESHOLD = 128 * 1024;
+
+/** The two knobs of every allocator with a large-object path; `defaultThreshold` is its own. */
+export function largePathKnobs(defaultThreshold: number, defaultText = `${defaultThreshold / 1024} KiB`): KnobSpec[] {
+  return [
+    {
+      name: "largeThreshold", label: "Large threshold", kind: "integer", min: 0, max: 1024 * 1024 * 1024, default: defaultThreshold,
+      help: `Requests of at least this many bytes are mapped outside the arena, page-rounded, and unmapped at once on free (default ${defaultText}; 0: never).`,
+    },
+    {
+      name: "slidingThreshold", label: "Sliding threshold", kind: "boolean", default: false,
+      help: "glibc's rule: freeing a mapped block of up to 32 MiB raises the threshold to its size, so blocks of that size come from the heap from then on.",
+    },
+  ];
+}
+
+/** One mapped block, as walkMapped() reports it. */
+export interface Mapping { start: number; bytes: number; payload: number; requested: number }
+
+export function mappedBytesFor(requested: number): number {
+  return Math.ceil((MAPPED_HEADER_BYTES + requested) / PAGE_BYTES) * PAGE_BYTES;
+}
+
+export class LargeObjectPath {
+  /** Requests of at least this many bytes are mapped; 0 switches the path off. */
+  threshold: number;
+  readonly sliding: boolean;
+  private readonly starts: number[] = [];      // sorted mapping starts
+  private readonly sizes = new Map<number, number>();   // start → mapping bytes
+  private readonly requested = new Map<number, number>(); // start → requested bytes
+  private readonly payloads = new Map<number, Uint8Array>();
+  /** Starts of mappings freed and not mapped again: a free there is a double free, not a stray pointer. */
+  private readonly unmapped = new Set<number>();
+  /** Requested bytes of the live mapped blocks (a part of stats.liveBytes). */
+  liveBytes = 0;
+
+  constructor(readonly base: number, readonly name: string, threshold: number, sliding: boolean, private readonly stats: AllocatorStats) {
+    this.threshold = threshold;
+    this.sliding = sliding;
+  }
+
+  /** Whether a request of `size` bytes goes to the mapped region. */
+  wants(size: number): boolean {
+    return this.threshold > 0 && size >= this.threshold;
+  }
+
+  /** Whether `addr` lies in the mapped region (it may still be no live payload). */
+  owns(addr: number): boolean {
+    return addr >= this.base;
+  }
+
+  /** A new mapping for `requested` bytes; its payload address, or -1 when the address space is full. */
+  map(requested: number): number {
+    const bytes = mappedBytesFor(requested);
+    const start = this.findRoom(bytes);
+    const stats = this.stats;
+    stats.probes++; // the mapping's header slice
+    if (start < 0) return -1;
+    const at = this.insertionPoint(start);
+    this.starts.splice(at, 0, start);
+    this.sizes.set(start, bytes);
+    this.requested.set(start, requested);
+    this.payloads.set(start, new Uint8Array(requested));
+    this.unmapped.delete(start);
+    this.liveBytes += requested;
+    stats.mmaps++;
+    stats.mappedBytes += bytes;
+    if (stats.mappedBytes > stats.peakMappedBytes) stats.peakMappedBytes = stats.mappedBytes;
+    return start + MAPPED_HEADER_BYTES;
+  }
+
+  /**
+   * The requested bytes of the live mapped block at `addr`; otherwise `fail` throws, with why null
+   * for a block this path mapped and already unmapped (a double free).
+   */
+  requestedOf(addr: number, fail: (addr: number, why: string | null) => never): number {
+    const start = addr - MAPPED_HEADER_BYTES;
+    const requested = this.requested.get(start);
+    if (requested !== undefined) {
+      this.stats.probes++; // the mapping's header slice; a rejected address changes nothing
+      return requested;
+    }
+    return fail(addr, this.unmapped.has(start) ? null : "not the payload of a mapped block");
+  }
+
+  /** Unmaps the block at `addr` (already validated); the sliding rule may raise the threshold. */
+  unmap(addr: number): void {
+    const start = addr - MAPPED_HEADER_BYTES;
+    const bytes = this.sizes.get(start)!;
+    this.starts.splice(this.insertionPoint(start), 1);
+    this.liveBytes -= this.requested.get(start)!;
+    this.sizes.delete(start);
+    this.requested.delete(start);
+    this.payloads.delete(start);
+    this.unmapped.add(start);
+    this.stats.munmaps++;
+    this.stats.mappedBytes -= bytes;
+    if (this.sliding && bytes <= SLIDING_THRESHOLD_MAX && bytes > this.threshold) this.threshold = bytes;
+  }
+
+  /** Resizes a mapped block in place when its page-rounded size stays the same (mremap's easy case). */
+  resizeInPlace(addr: number, size: number): boolean {
+    const start = addr - MAPPED_HEADER_BYTES;
+    if (mappedBytesFor(size) !== this.sizes.get(start)) return false;
+    const old = this.payloads.get(start)!;
+    const payload = new Uint8Array(size);
+    payload.set(old.subarray(0, Math.min(old.length, size)));
+    this.payloads.set(start, payload);
+    this.liveBytes += size - this.requested.get(start)!;
+    this.requested.set(start, size);
+    return true;
+  }
+
+  /** The payload bytes of the live mapped block at `addr` (a view the program may read and write). */
+  payloadOf(addr: number): Uint8Array | null {
+    return this.payloads.get(addr - MAPPED_HEADER_BYTES) ?? null;
+  }
+
+  walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
+    for (const start of this.starts) visit(start, this.sizes.get(start)!, start + MAPPED_HEADER_BYTES, this.requested.get(start)!);
+  }
+
+  check(corrupt: (addr: number, invariant: string) => never): void {
+    let end = this.base;
+    let bytes = 0;
+    let live = 0;
+    for (const start of this.starts) {
+      const size = this.sizes.get(start);
+      const requested = this.requested.get(start);
+      if (size === undefined || requested === undefined) corrupt(start, "every mapping start should have a size and requested bytes");
+      if (start < end) corrupt(start, "mappings should be sorted by start and disjoint");
+      if ((start & 15) !== 0 || size % PAGE_BYTES !== 0 || size < MAPPED_HEADER_BYTES + requested) corrupt(start, `a mapping should be 16-aligned, page-rounded and hold its header and ${requested} requested bytes, found ${size} bytes`);
+      if (this.payloads.get(start)?.length !== requested) corrupt(start, "a mapping's payload should hold exactly its requested bytes");
+      end = start + size;
+      bytes += size;
+      live += requested;
+    }
+    if (end > MAPPED_LIMIT) corrupt(end, `mappings should end below ${hex(MAPPED_LIMIT)}`);
+    if (this.sizes.size !== this.starts.length) corrupt(this.base, "every mapping should be on the sorted list once");
+    if (bytes !== this.stats.mappedBytes) corrupt(this.base, `stats.mappedBytes == sum of mapping bytes, ${this.stats.mappedBytes} != ${bytes}`);
+    if (this.stats.peakMappedBytes < bytes) corrupt(this.base, "stats.peakMappedBytes >= stats.mappedBytes");
+    if (live !== this.liveBytes) corrupt(this.base, `the mapped live bytes should add up, ${this.liveBytes} != ${live}`);
+  }
+
+  // First fit in address order over the gaps between mappings, as the kernel's mmap finds room.
+  private findRoom(bytes: number): number {
+    let cursor = this.base;
+    for (const start of this.starts) {
+      if (start - cursor >= bytes) return cursor;
+      cursor = start + this.sizes.get(start)!;
+    }
+    return MAPPED_LIMIT - cursor >= bytes ? cursor : -1;
+  }
+
+  private insertionPoint(start: number): number {
+    let lo = 0, hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -75,8 +75,8 @@ describe.skipIf(!browser)("the trace page", () => {
     await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/8 MiB arena/);
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).first().click()]);
     const text = readFileSync((await csv.path())!, "utf8");
-    expect(text.split("\n")[0]).toMatch(/^source,arenaBytes,ops,allocator,failures/);
-    expect(text.trim().split("\n")).toHaveLength(6);
+    expect(text.split("\n")[0]).toMatch(/^source,arenaBytes,ops,allocator,kind,failures/);
+    expect(text.trim().split("\n")).toHaveLength(ALLOCATORS.length + 1); // a header and one row per lane
     const [arrow] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Arrow" }).first().click()]);
     expect(readFileSync((await arrow.path())!).subarray(0, 6).toString()).toBe("ARROW1");
     expect(log.external).toEqual([]);

@@ -5,6 +5,7 @@ export type { AllocatorInfo } from "./allocators/index.js";
 export { HeapError, DEFAULT_ARENA_BYTES, MIN_ARENA_BYTES, MAX_ARENA_BYTES, ALIGNMENT } from "./allocators/types.js";
 export type { Allocator, AllocatorName, AllocatorOptions, AllocatorStats, HeapErrorCode } from "./allocators/types.js";
 export type { KnobSpec } from "./allocators/knobs.js";
+export { parseKnobText, describeKnobValues } from "./allocators/knobs.js";
 
 export {
   CELL_FREE, CELL_USED, CELL_HEADER, CELL_RESERVED, CELL_STATE_NAMES, GRID_SIDE, GRID_PIXELS, PACKED_CELL_BYTES,

@@ -9,7 +9,7 @@ export default {
   head: '<link rel="icon" href="data:,">',
   pages: [
     { name: "The race", path: "/" },
-    { name: "The five allocators", path: "/allocators" },
+    { name: "The six allocators", path: "/allocators" },
     {
       name: "Strategies",
       open: true,
@@ -19,6 +19,7 @@ export default {
         { name: "Segregated fit", path: "/strategies/segfit" },
         { name: "Buddy", path: "/strategies/buddy" },
         { name: "Slab", path: "/strategies/slab" },
+        { name: "TLSF", path: "/strategies/tlsf" },
       ],
     },
     { name: "The allocators you can pick", path: "/native" },

@@ -34,6 +34,7 @@ const contenders: Contender[] = [
   { label: "slab", allocator: "slab", options: {}, target: 1.0 },
   { label: "segfit", allocator: "segfit", options: {}, target: 1.5 },
   { label: "buddy", allocator: "buddy", options: {}, target: 2.0 },
+  { label: "tlsf", allocator: "tlsf", options: {}, target: 1.5 },
   { label: "freelist first/lifo", allocator: "freelist", options: { placement: "first", order: "lifo" } },
   { label: "freelist next/lifo", allocator: "freelist", options: { placement: "next", order: "lifo" } },
   { label: "freelist best/lifo", allocator: "freelist", options: { placement: "best", order: "lifo" } },

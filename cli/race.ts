@@ -2,16 +2,17 @@
 //                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native] [--list]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { ALLOCATORS, isAllocatorName } from "../lib/allocators/index.js";
 import type { Allocator, AllocatorName } from "../lib/allocators/types.js";
-import { parseTrace } from "../lib/trace/parse.js";
+import { TraceTextParser } from "../lib/trace/stream.js";
 import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
 import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
 import { race, type RaceResult } from "../lib/race/race.js";
 import { calibrateClockOverhead } from "../lib/race/clock.js";
+import { raceInParallel } from "./parallel-race.js";
 import { toArrowBytes } from "../lib/race/tables.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
@@ -91,18 +92,38 @@ function parseCommand(argv: string[]): Command {
   return { trace, kind, lanes, arena, ticks, out: values.out, dumpAt, native: values.native === true };
 }
 
+// Read 1 MiB at a time into the streaming parser: memory follows the op log, not the file, so a
+// trace of several GB opens (the whole text as one string would stop at V8's ~512 MiB limit).
+const READ_CHUNK = 1 << 20;
+
 function readTrace(file: string): Trace {
-  let text: string;
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    fd = openSync(file, "r");
   } catch (error) {
     fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return parseTrace(text, basename(file));
+    const parser = new TraceTextParser(basename(file));
+    const decoder = new TextDecoder("utf-8");
+    const buffer = new Uint8Array(READ_CHUNK);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, READ_CHUNK, null);
+      } catch (error) {
+        fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      if (n === 0) break;
+      parser.push(decoder.decode(buffer.subarray(0, n), { stream: true }));
+    }
+    parser.push(decoder.decode());
+    return parser.finish();
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
     throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -169,9 +190,11 @@ async function main(): Promise<void> {
 
   let result: RaceResult;
   try {
-    result = race(trace, { lanes, arenaBytes: arena, ticks, clock: nanoseconds, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
+    // One worker thread per lane (parallel-race.ts): the same result as race(), on every core.
+    result = await raceInParallel(trace, { lanes, arenaBytes: arena, ticks, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
   } catch (error) {
-    if (error instanceof RangeError) fail(2, error.message);
+    // A worker's error arrives as a clone: its class may be lost, its name is not.
+    if (error instanceof Error && error.name === "RangeError") fail(2, error.message);
     throw error;
   }
   const dropped = trace.droppedFrees ? `, ${trace.droppedFrees} frees of unknown addresses dropped` : "";

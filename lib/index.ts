@@ -16,6 +16,7 @@ export type { ArenaCensus, Snapshot, CellState } from "./arena.js";
 export { OP_MALLOC, OP_FREE, OP_REALLOC, TraceError, TraceBuilder } from "./trace/types.js";
 export type { Trace } from "./trace/types.js";
 export { parseTrace } from "./trace/parse.js";
+export { TraceTextParser, parseTraceChunks, readableChunks } from "./trace/stream.js";
 export { formatRep } from "./trace/rep.js";
 export { formatMtrace } from "./trace/mtrace.js";
 export { encodeOpFile, decodeOpFile, OPFILE_VERSION } from "./trace/opfile.js";

@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import type { AllocatorName, Trace } from "../lib/index.js";
 import type { SimulatedTimingRequest } from "./simulated-worker.js";
 
-const TS_WORKER = new URL("./ts-worker.mjs", import.meta.url);
+const TS_WORKER = new URL("../scripts/ts-worker.mjs", import.meta.url);
 const TIMING_MODULE = new URL("./simulated-worker.ts", import.meta.url).href;
 
 export interface SimulatedTiming { allocator: AllocatorName; nsPerOp: number; roundsNsPerOp: number[] }

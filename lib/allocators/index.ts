@@ -6,10 +6,11 @@ import { FreeListAllocator, FREELIST_KNOBS } from "./freelist.js";
 import { SegFitAllocator, SEGFIT_KNOBS } from "./segfit.js";
 import { BuddyAllocator, BUDDY_KNOBS } from "./buddy.js";
 import { SlabAllocator, SLAB_KNOBS } from "./slab.js";
+import { TlsfAllocator, TLSF_KNOBS } from "./tlsf.js";
 import type { Allocator, AllocatorName, AllocatorOptions } from "./types.js";
 import type { KnobSpec } from "./knobs.js";
 
-export const ALLOCATORS: readonly AllocatorName[] = ["bump", "freelist", "segfit", "buddy", "slab"];
+export const ALLOCATORS: readonly AllocatorName[] = ["bump", "freelist", "segfit", "buddy", "slab", "tlsf"];
 
 export interface AllocatorInfo {
   readonly name: AllocatorName;
@@ -39,6 +40,10 @@ export const ALLOCATOR_INFO: Readonly<Record<AllocatorName, AllocatorInfo>> = {
     name: "slab", title: "Slab", knobs: SLAB_KNOBS,
     summary: "Eight object classes from 16 B to 2 KiB carved out of 16 KiB slabs; larger requests fail.",
   },
+  tlsf: {
+    name: "tlsf", title: "TLSF", knobs: TLSF_KNOBS,
+    summary: "Two-level segregated fit: lists by power of two and by 32 ranges within it, two bitmaps, a good fit in O(1).",
+  },
 };
 
 export function isAllocatorName(name: unknown): name is AllocatorName {
@@ -52,6 +57,7 @@ export function createAllocator(name: AllocatorName, options: AllocatorOptions =
     case "segfit": return new SegFitAllocator(options);
     case "buddy": return new BuddyAllocator(options);
     case "slab": return new SlabAllocator(options);
+    case "tlsf": return new TlsfAllocator(options);
     default:
       throw new RangeError(`unknown allocator: ${JSON.stringify(name)} (must be one of ${ALLOCATORS.join(", ")})`);
   }

@@ -2,7 +2,7 @@
 // metadata — headers, footers, free-list links, bitmaps, slab headers — inside `bytes`, at the
 // offsets a C allocator would use, so that `walk()` and the heat maps show the real layout.
 
-export type AllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab";
+export type AllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab" | "tlsf";
 
 export interface AllocatorStats {
   allocs: number;        // successful mallocs (a realloc that moves counts as a realloc, not an alloc)

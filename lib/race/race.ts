@@ -10,7 +10,7 @@
 // The shadow heap (shadow.ts) vets every address an allocator returns; a lane that hands out bad
 // memory, throws, or fails its own check() at a tick is stopped and reported as corrupt.
 
-import { createAllocator, isAllocatorName } from "../allocators/index.js";
+import { ALLOCATORS, createAllocator, isAllocatorName } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
 import { validateArenaBytes } from "../allocators/base.js";
 import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
@@ -124,7 +124,7 @@ function resolveLanes(options: RaceOptions): LaneSpec[] {
     }
     return options.lanes;
   }
-  const names = options.allocators ?? ["bump", "freelist", "segfit", "buddy", "slab"];
+  const names = options.allocators ?? ALLOCATORS;
   if (names.length === 0) throw new RangeError("a race needs at least one allocator");
   return names.map((allocator) => {
     if (!isAllocatorName(allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(allocator)}`);

@@ -43,7 +43,7 @@ function hexValue(code: number): number {
  * what they consumed, or -1 when the text there is not what they read.
  */
 export class LineCursor {
-  readonly text: string;
+  text: string;
   line = 0;
   start = 0;
   end = 0;
@@ -53,8 +53,18 @@ export class LineCursor {
   hexDigits = 0;
   private nextStart = 0;
 
-  constructor(text: string) {
+  constructor(text = "") {
     this.text = text;
+  }
+
+  /**
+   * Continues with the next piece of a text that arrives in pieces (stream.ts): the lines of
+   * `text` follow the lines already read, and line numbers go on counting. A piece must end at a
+   * line break unless it is the last one.
+   */
+  load(text: string): void {
+    this.text = text;
+    this.nextStart = 0;
   }
 
   /** Moves to the next line; false past the last one (a final "\n" does not open another line). */

@@ -51,11 +51,18 @@ const USAGE_FAILED = "! <address> <size>";
 
 /** Parses glibc mtrace text; throws TraceError naming the line on anything malformed. */
 export function parseMtrace(text: string, name = "trace"): Trace {
-  return new MtraceReader(text).read(name);
+  const reader = new MtraceReader();
+  reader.read(text);
+  return reader.finish(name);
 }
 
-class MtraceReader {
-  private readonly cursor: LineCursor;
+/**
+ * Reads mtrace text piece by piece (each piece whole lines, but the last): `read` as many times as
+ * there are pieces, then `finish`. The "<" of a realloc and its ">" may fall in different pieces,
+ * so a "<" is held until the next line arrives.
+ */
+export class MtraceReader {
+  private readonly cursor = new LineCursor();
   private readonly book = new BlockBook();
   /** Addresses too wide for a double (tagged pointers) get negative keys, which no real address has. */
   private readonly wideKeys = new Map<string, number>();
@@ -64,17 +71,27 @@ class MtraceReader {
   /** The address the last readAddress consumed, as a book key, and whether it was NULL. */
   private address = 0;
   private nil = false;
+  /** A "<" line waiting for its ">": its address, and where it was written for an error message. */
+  private lessPending = false;
+  private lessNil = false;
+  private lessAddress = 0;
+  private lessLine = 0;
+  private lessText = "";
+  private lessStart = 0;
+  private lessEnd = 0;
 
-  constructor(text: string) {
-    this.cursor = new LineCursor(text);
-  }
-
-  read(name: string): Trace {
+  read(text: string): void {
     const cursor = this.cursor;
+    cursor.load(text);
     while (cursor.advance()) {
       const pos = cursor.skipBlanks(cursor.start);
-      if (pos !== cursor.end) this.readLine(this.findOp(pos));
+      if (this.lessPending) this.readGreater(pos);
+      else if (pos !== cursor.end) this.readLine(this.findOp(pos));
     }
+  }
+
+  finish(name: string): Trace {
+    if (this.lessPending) this.failLess();
     return this.out.build(name, this.dropped);
   }
 
@@ -133,28 +150,35 @@ class MtraceReader {
     this.book.kill(id);
   }
 
-  // glibc writes a successful realloc as a "<" line and a ">" line under one lock, so they are adjacent.
+  // glibc writes a successful realloc as a "<" line and a ">" line under one lock, so they are
+  // adjacent: the "<" is remembered and the very next line must be its ">".
   private readRealloc(pos: number): void {
     const cursor = this.cursor;
     this.requireEnd(this.readAddress(pos, USAGE_OLD), USAGE_OLD);
-    const oldNil = this.nil;
-    const oldAddress = this.address;
-    const lessLine = cursor.line;
-    const lessStart = cursor.start;
-    const lessEnd = cursor.end;
-    let at = -1;
-    if (cursor.advance()) {
-      const first = cursor.skipBlanks(cursor.start);
-      if (first !== cursor.end) at = this.findOp(first);
-    }
-    if (at < 0 || cursor.text.charCodeAt(at) !== CODE_GREATER) {
-      throw new TraceError(`"<" is not followed by a ">" line`, lessLine, cursor.text.slice(lessStart, lessEnd));
-    }
+    this.lessPending = true;
+    this.lessNil = this.nil;
+    this.lessAddress = this.address;
+    this.lessLine = cursor.line;
+    this.lessText = cursor.text;
+    this.lessStart = cursor.start;
+    this.lessEnd = cursor.end;
+  }
+
+  private readGreater(first: number): void {
+    const cursor = this.cursor;
+    const at = first !== cursor.end ? this.findOp(first) : -1;
+    if (at < 0 || cursor.text.charCodeAt(at) !== CODE_GREATER) this.failLess();
+    this.lessPending = false;
+    this.lessText = "";
     const after = this.readAddress(at + 1, USAGE_NEW);
     if (this.nil) cursor.fail(`expected "${USAGE_NEW}" with a non-null address`);
     const newAddress = this.address;
     const size = this.readFinalSize(after, USAGE_NEW, true);
-    this.move(oldNil ? -1 : this.book.lookup(oldAddress), oldNil, oldAddress, newAddress, size);
+    this.move(this.lessNil ? -1 : this.book.lookup(this.lessAddress), this.lessNil, this.lessAddress, newAddress, size);
+  }
+
+  private failLess(): never {
+    throw new TraceError(`"<" is not followed by a ">" line`, this.lessLine, this.lessText.slice(this.lessStart, this.lessEnd));
   }
 
   private readFailedRealloc(pos: number): void {

@@ -2,23 +2,22 @@
 // which format it is from its first non-blank character, refuse what is not a trace at all with a
 // plain message, and hand the rest to the format's parser.
 
-import { parseMtrace } from "./mtrace.js";
-import { parseRep } from "./rep.js";
 import { isDigitCode } from "./lines.js";
+import { TraceTextParser } from "./stream.js";
 import { TraceError, type Trace } from "./types.js";
 
 export type TraceFormat = "rep" | "mtrace";
 
 // A text decoder turns bytes it cannot read into U+FFFD; control characters other than tab, CR and
 // LF never appear in either format. This many of them in the first SNIFF_CHARS means "binary".
-const SNIFF_CHARS = 8192;
+export const SNIFF_CHARS = 8192;
 const BINARY_FRACTION = 0.1;
-const BOM = 0xfeff;
 
-/** Parses malloc-lab `.rep` or glibc mtrace text, whichever it is. */
+/** Parses malloc-lab `.rep` or glibc mtrace text, whichever it is (the streaming parser, in one piece). */
 export function parseTrace(text: string, name = "trace"): Trace {
-  const body = text.charCodeAt(0) === BOM ? text.slice(1) : text;
-  return detectTraceFormat(body) === "rep" ? parseRep(body, name) : parseMtrace(body, name);
+  const parser = new TraceTextParser(name);
+  parser.push(text);
+  return parser.finish();
 }
 
 /** Which format `text` is in; throws TraceError for empty, binary or unrecognised text. */

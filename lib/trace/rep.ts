@@ -38,7 +38,6 @@ interface RepHeader {
   readonly ops: number;
   readonly opsLine: number;   // where the op count was written, to blame for a short body
   readonly opsText: string;
-  readonly hasOps: boolean;   // false when the text ends inside the header
 }
 
 interface RepState {
@@ -49,21 +48,65 @@ interface RepState {
 
 /** Parses malloc-lab `.rep` text; throws TraceError naming the line on anything malformed. */
 export function parseRep(text: string, name = "trace"): Trace {
-  const cursor = new LineCursor(text);
-  const header = readHeader(cursor);
-  const state: RepState = { book: new BlockBook(), out: new TraceBuilder(), dropped: 0 };
-  let opsRead = 0;
-  // readHeader stops on the first op line, so the cursor already stands on it.
-  for (let more = header.hasOps; more; more = cursor.advance()) {
-    const pos = cursor.skipBlanks(cursor.start);
-    if (pos === cursor.end) continue;
-    if (++opsRead > header.ops) cursor.fail(`more ops than the ${header.ops} the header declares`);
-    readOp(cursor, pos, header.ids, state);
+  const reader = new RepReader();
+  reader.read(text);
+  return reader.finish(name);
+}
+
+/**
+ * Reads `.rep` text piece by piece (each piece whole lines, but the last): `read` as many times as
+ * there are pieces, then `finish`. The header is the integers before the first op line, so it is
+ * gathered line by line and settled when that line arrives (or at the end).
+ */
+export class RepReader {
+  private readonly cursor = new LineCursor();
+  private readonly state: RepState = { book: new BlockBook(), out: new TraceBuilder(), dropped: 0 };
+  private header: RepHeader | null = null;
+  private readonly numbers: number[] = [];
+  private readonly numberLines: number[] = [];
+  private readonly numberTexts: string[] = [];
+  private opsRead = 0;
+
+  read(text: string): void {
+    const cursor = this.cursor;
+    cursor.load(text);
+    while (cursor.advance()) {
+      const pos = cursor.skipBlanks(cursor.start);
+      if (pos === cursor.end) continue;
+      if (this.header === null) {
+        if (isNumberStart(cursor, pos)) { this.readHeaderLine(pos); continue; }
+        this.header = this.settleHeader();
+      }
+      if (++this.opsRead > this.header.ops) cursor.fail(`more ops than the ${this.header.ops} the header declares`);
+      readOp(cursor, pos, this.header.ids, this.state);
+    }
   }
-  if (opsRead < header.ops) {
-    throw new TraceError(`the header declares ${header.ops} ops but the file has ${opsRead}`, header.opsLine, header.opsText);
+
+  finish(name: string): Trace {
+    const header = this.header ?? this.settleHeader();
+    if (this.opsRead < header.ops) {
+      throw new TraceError(`the header declares ${header.ops} ops but the file has ${this.opsRead}`, header.opsLine, header.opsText);
+    }
+    return this.state.out.build(name, this.state.dropped);
   }
-  return state.out.build(name, state.dropped);
+
+  private readHeaderLine(pos: number): void {
+    const cursor = this.cursor;
+    while (pos < cursor.end) {
+      pos = cursor.skipBlanks(readCount(cursor, pos));
+      this.numbers.push(cursor.value);
+      this.numberLines.push(cursor.line);
+      this.numberTexts.push(cursor.lineText());
+    }
+  }
+
+  // Called on the first op line, or at the end of the text: the line the cursor is on is blamed.
+  private settleHeader(): RepHeader {
+    const n = this.numbers.length;
+    if (n !== 4 && n !== 2) this.cursor.fail(n === 0 ? HEADER_EXPECTED : `${HEADER_EXPECTED}, found ${n}`);
+    const opsAt = n === 4 ? 2 : 1;
+    return { ids: this.numbers[opsAt - 1], ops: this.numbers[opsAt], opsLine: this.numberLines[opsAt], opsText: this.numberTexts[opsAt] };
+  }
 }
 
 function readOp(cursor: LineCursor, pos: number, ids: number, state: RepState): void {
@@ -93,30 +136,6 @@ function readOp(cursor: LineCursor, pos: number, ids: number, state: RepState): 
   } else {
     cursor.fail(unknownOp(cursor, pos));
   }
-}
-
-// Reads the integers before the first op line, leaving the cursor on that line.
-function readHeader(cursor: LineCursor): RepHeader {
-  const numbers: number[] = [];
-  const lines: number[] = [];
-  const texts: string[] = [];
-  let hasOps = false;
-  while (cursor.advance()) {
-    let pos = cursor.skipBlanks(cursor.start);
-    if (pos === cursor.end) continue;
-    if (!isNumberStart(cursor, pos)) { hasOps = true; break; }
-    while (pos < cursor.end) {
-      pos = cursor.skipBlanks(readCount(cursor, pos));
-      numbers.push(cursor.value);
-      lines.push(cursor.line);
-      texts.push(cursor.lineText());
-    }
-  }
-  if (numbers.length !== 4 && numbers.length !== 2) {
-    cursor.fail(numbers.length === 0 ? HEADER_EXPECTED : `${HEADER_EXPECTED}, found ${numbers.length}`);
-  }
-  const opsAt = numbers.length === 4 ? 2 : 1;
-  return { ids: numbers[opsAt - 1], ops: numbers[opsAt], opsLine: lines[opsAt], opsText: texts[opsAt], hasOps };
 }
 
 function isNumberStart(cursor: LineCursor, pos: number): boolean {

@@ -3,6 +3,7 @@
 // what lets the page stay responsive while a race runs.
 import { generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
 import { parseTrace } from "../lib/trace/parse.js";
+import { parseTraceChunks, readableChunks } from "../lib/trace/stream.js";
 import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
 import { race, resolveArenaBytes } from "../lib/race/race.js";
 import type { Allocator } from "../lib/allocators/types.js";
@@ -27,20 +28,26 @@ async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
     if (!isWorkloadName(stream.workload)) throw new RangeError(`unknown workload: ${JSON.stringify(stream.workload)}`);
     trace = generateWorkload(stream.workload, { ...stream.knobs, seed: stream.seed, ops: stream.ops });
   } else {
-    let text = stream.text;
-    if (text === undefined && stream.file) {
-      post({ type: "progress", id, phase: "reading", done: 0, total: 1 });
-      text = await stream.file.text();
-    }
-    if (text === undefined) {
+    // A dropped file and a fetched sample are parsed as their bytes arrive (lib/trace/stream.ts), so
+    // a trace far larger than a string can hold opens, and memory follows the op log, not the text.
+    if (stream.text !== undefined) {
+      post({ type: "progress", id, phase: "parsing", done: 0, total: 1 });
+      trace = parseTrace(stream.text, stream.name);
+    } else if (stream.file) {
+      const total = stream.file.size;
+      let reported = -Infinity;
+      trace = await parseTraceChunks(readableChunks(stream.file.stream()), stream.name, (done) => {
+        if (done - reported < total / 100) return; // a message per percent, not per 64 KiB chunk
+        reported = done;
+        post({ type: "progress", id, phase: "parsing", done, total });
+      });
+    } else {
       if (!stream.url) throw new Error("a trace needs its text or a URL");
       post({ type: "progress", id, phase: "loading", done: 0, total: 1 });
       const response = await fetch(stream.url);
-      if (!response.ok) throw new Error(`could not load ${stream.name}: HTTP ${response.status}`);
-      text = await response.text();
+      if (!response.ok || !response.body) throw new Error(`could not load ${stream.name}: HTTP ${response.status}`);
+      trace = await parseTraceChunks(readableChunks(response.body), stream.name);
     }
-    post({ type: "progress", id, phase: "parsing", done: 0, total: 1 });
-    trace = parseTrace(text, stream.name);
     if (stream.ops) trace = tracePrefix(trace, stream.ops);
   }
   cachedKey = key;

@@ -11,6 +11,7 @@ import { FreeListAllocator } from "../lib/allocators/freelist.js";
 import { SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES } from "../lib/allocators/segfit.js";
 import { SlabAllocator, SLAB_BYTES } from "../lib/allocators/slab.js";
 import { orderFor } from "../lib/allocators/buddy.js";
+import { TlsfAllocator, blockSizeFor as tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "../lib/allocators/tlsf.js";
 import { blockSizeFor, HEADER_BYTES as TAG_HEADER_BYTES, MIN_BLOCK } from "../lib/allocators/boundary-tags.js";
 
 export type StepOp =
@@ -42,7 +43,11 @@ export type StateDetail =
   | { kind: "freelist"; placement: string; order: string; list: WalkBlock[] }
   | { kind: "segfit"; bitmap: number; classes: { k: number; floor: number; ceiling: number; list: WalkBlock[] }[] }
   | { kind: "buddy"; orders: { order: number; blocks: WalkBlock[] }[] }
-  | { kind: "slab"; slabs: SlabSummary[]; largestClass: number };
+  | { kind: "slab"; slabs: SlabSummary[]; largestClass: number }
+  | { kind: "tlsf"; secondLevel: number; flBitmap: number; lists: TlsfListSummary[] };
+
+/** One non-empty TLSF list: its (fl, sl) and the block sizes it holds, [floor, ceiling]. */
+export interface TlsfListSummary { fl: number; sl: number; floor: number; ceiling: number; slBitmap: number; list: WalkBlock[] }
 
 export interface SlabSummary { start: number; state: "classed" | "pooled" | "never carved"; objectBytes: number; live: number; capacity: number }
 
@@ -226,7 +231,37 @@ function detailOf(allocator: Allocator, blocks: readonly WalkBlock[]): StateDeta
     }
     case "slab":
       return { kind: "slab", slabs: slabsOf(blocks, allocator), largestClass: Math.max(...(allocator as SlabAllocator).classes) };
+    case "tlsf":
+      return tlsfDetailOf(allocator as TlsfAllocator, blocks);
   }
+}
+
+function tlsfDetailOf(tlsf: TlsfAllocator, blocks: readonly WalkBlock[]): StateDetail {
+  const g = tlsf.geometry;
+  const lists: TlsfListSummary[] = [];
+  for (let fl = 0; fl < g.flCount; fl++) {
+    for (let sl = 0; sl < g.slCount; sl++) {
+      const nodes = tlsf.freeList(fl, sl);
+      if (nodes.length === 0) continue;
+      const floor = tlsfListFloor(g, fl, sl);
+      const next = sl + 1 < g.slCount ? tlsfListFloor(g, fl, sl + 1) : tlsfListFloor(g, fl + 1, 0);
+      lists.push({ fl, sl, floor, ceiling: next - 1, slBitmap: tlsf.secondLevelBitmap(fl), list: nodes.map((h) => blockAt(blocks, h)!).filter(Boolean) });
+    }
+  }
+  return { kind: "tlsf", secondLevel: g.slCount, flBitmap: tlsf.firstLevelBitmap, lists };
+}
+
+/** A TLSF block's own size: walk() folds the 8 B sentinel into the last block. */
+function tlsfSizeOf(tlsf: TlsfAllocator, b: WalkBlock): number {
+  return b.start + b.bytes === tlsf.arenaBytes ? b.bytes - 8 : b.bytes;
+}
+
+/** "list (2, 31), 1008–1023 B" */
+function tlsfListText(tlsf: TlsfAllocator, fl: number, sl: number): string {
+  const g = tlsf.geometry;
+  const floor = tlsfListFloor(g, fl, sl);
+  const next = sl + 1 < g.slCount ? tlsfListFloor(g, fl, sl + 1) : tlsfListFloor(g, fl + 1, 0);
+  return `list (${fl}, ${sl}), ${floor}–${next - 1} B`;
 }
 
 /** Every slab-sized stretch of the arena, classed or not, read from walk() and the high-water mark. */
@@ -297,6 +332,12 @@ function emptyArenaEffect(name: AllocatorName, allocator: Allocator, blocks: rea
     }
     case "buddy": return `The ${size} arena is a single free block of order ${Math.log2(allocator.arenaBytes)}: every block to come is a power-of-two piece of it.`;
     case "slab": return `No slab has been carved yet: the ${size} arena is room for ${allocator.arenaBytes / SLAB_BYTES} slabs of ${bytesText(SLAB_BYTES)}.`;
+    case "tlsf": {
+      const tlsf = allocator as TlsfAllocator;
+      const free = tlsfSizeOf(tlsf, blocks.find(isFree)!);
+      const { fl, sl } = tlsfListOf(tlsf.geometry, free);
+      return `The first ${bytesText(tlsf.controlBytes)} hold the control block (two bitmaps and ${tlsf.geometry.flCount} × ${tlsf.geometry.slCount} list heads); one free block of ${bytesText(free)} covers the rest and sits on ${tlsfListText(tlsf, fl, sl)}. Bit ${fl} of the first-level bitmap and bit ${sl} of second-level word ${fl} are the only bits set.`;
+    }
   }
 }
 
@@ -365,7 +406,29 @@ function describePlacement(c: StepContext, payload: number): string {
     }
     case "slab":
       return describeSlabPlacement(c, block);
+    case "tlsf":
+      return describeTlsfPlacement(c, block, source, splits);
   }
+}
+
+function describeTlsfPlacement(c: StepContext, block: WalkBlock, source: WalkBlock | null, splits: number): string {
+  const tlsf = c.allocator as TlsfAllocator;
+  const g = tlsf.geometry;
+  const size = c.op.kind === "free" ? 0 : c.op.size;
+  const need = tlsfBlockSizeFor(size);
+  const search = tlsfSearchListOf(g, need);
+  const taken = source ? tlsfListOf(g, tlsfSizeOf(tlsf, source)) : search;
+  const rounding = need < g.smallBlock
+    ? `${bytesText(size)} plus the 8 B header is a ${bytesText(need)} block, small enough for the exact linear ${tlsfListText(tlsf, search.fl, search.sl)}`
+    : `${bytesText(size)} plus the 8 B header is a ${bytesText(need)} block; rounded up to a list boundary the search starts at ${tlsfListText(tlsf, search.fl, search.sl)}, where every block fits`;
+  const found = taken.fl === search.fl && taken.sl === search.sl
+    ? "that list had a block"
+    : `that list was empty, so find-first-set on the bitmaps found ${tlsfListText(tlsf, taken.fl, taken.sl)}`;
+  const restBlock = blockAt(c.after, block.start + block.bytes);
+  const rest = splits > 0 && restBlock && isFree(restBlock)
+    ? `; the other ${bytesText(tlsfSizeOf(tlsf, restBlock))} are split off and filed on ${tlsfListText(tlsf, tlsfListOf(g, tlsfSizeOf(tlsf, restBlock)).fl, tlsfListOf(g, tlsfSizeOf(tlsf, restBlock)).sl)}`
+    : splits === 0 && source && tlsfSizeOf(tlsf, source) > need ? `; what is left over is under the 16 B minimum block, so the whole block is handed out` : "";
+  return `${capitalize(rounding)}: ${found}${rest}. No list was walked. The block: ${blockParts(block)}.`;
 }
 
 function describeSegfitPlacement(c: StepContext, block: WalkBlock, source: WalkBlock | null, splits: number): string {
@@ -484,6 +547,17 @@ function releaseText(c: StepContext, old: WalkBlock): string {
       const header = blockAt(c.after, slab)!;
       if (!(isMetadata(header) && header.start === slab)) return `That was the last live object in its slab, so the whole slab at ${hex(slab)} goes back to the pool, ready for any class.`;
       return `The slab's header is found by masking the address (${hex(old.start)} & ~${hex(SLAB_BYTES - 1)} = ${hex(slab)}); the object goes on the front of that slab's free list.`;
+    }
+    case "tlsf": {
+      const tlsf = c.allocator as TlsfAllocator;
+      const prev = now.start < old.start;
+      const next = now.start + now.bytes > old.start + old.bytes;
+      const merged = prev && next ? "Its PREV_FREE bit said the block before it was free (its start is in the word just before the header), and the next header's FREE bit said the same of the block after: it coalesced with both"
+        : prev ? "Its PREV_FREE bit said the block before it was free, whose start sits in the word just before the header: they coalesced"
+          : next ? "The next header's FREE bit said the block after it was free: they coalesced"
+            : "Neither neighbour was free, so nothing coalesced";
+      const { fl, sl } = tlsfListOf(tlsf.geometry, tlsfSizeOf(tlsf, now));
+      return `${merged}. The ${bytesText(tlsfSizeOf(tlsf, now))} free block at ${hex(now.start)} goes on the front of ${tlsfListText(tlsf, fl, sl)}, and the next block's PREV_FREE bit is set.`;
     }
   }
 }

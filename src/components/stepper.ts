@@ -362,7 +362,26 @@ function detailNodes(detail: StateDetail): Node[] {
       return detail.slabs.map((slab) => line(`slab ${hex(slab.start)}`, slab.state === "classed"
         ? `${bytesText(slab.objectBytes)} objects · ${slab.live} of ${slab.capacity} live`
         : slab.state === "pooled" ? "empty, in the pool (any class can take it)" : "never carved"));
+    case "tlsf": {
+      const nodes: Node[] = [line("first-level bitmap", bitsOf(detail.flBitmap, 32 - Math.clz32(detail.flBitmap) || 1, "first level"))];
+      for (const entry of detail.lists) {
+        nodes.push(line(`list (${entry.fl}, ${entry.sl}) · ${rangeText(entry.floor, entry.ceiling)}`, chain(entry.list)));
+      }
+      return nodes;
+    }
   }
+}
+
+/** A bitmap word as boxes, most significant of the `width` bits first. */
+function bitsOf(word: number, width: number, name: string): HTMLElement {
+  const bits = element("span", "stepper-bitmap");
+  for (let k = width - 1; k >= 0; k--) {
+    const bit = element("span", (word >>> k) & 1 ? "bit on" : "bit");
+    bit.textContent = String((word >>> k) & 1);
+    bit.title = `${name} ${k}`;
+    bits.append(bit);
+  }
+  return bits;
 }
 
 function rangeText(floor: number, ceiling: number): string {

@@ -75,7 +75,7 @@ const laneColor = (name: AllocatorName) => LANE_COLORS[ALLOCATORS.indexOf(name)]
 export interface ScorecardOptions { allocator: AllocatorName; metric: Metric; width?: number; title?: string }
 
 /**
- * One row per build-time stream: the five allocators' values of one metric as dots, this
+ * One row per build-time stream: the six allocators' values of one metric as dots, this
  * allocator's large and labelled, the others small; a thin rule spans the field.
  */
 export function raceScorecard(rows: readonly RaceRow[], { allocator, metric, width = 640, title }: ScorecardOptions): HTMLElement | SVGSVGElement {
@@ -182,7 +182,7 @@ export interface StrategyFacts {
   allocator: AllocatorName;
   /** How many build-time streams there are. */
   count: number;
-  /** This allocator's score on every stream for a metric, with its rank among the five (1 = best). */
+  /** This allocator's score on every stream for a metric, with its rank among them (1 = best). */
   scores(metric: Metric): SourceScore[];
   /** The streams where it came first (ties included) / last. */
   winsOn(metric: Metric): SourceScore[];

@@ -9,6 +9,7 @@ import { FOOTER_BYTES, HEADER_BYTES as TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, P
 import { HEADER_BYTES as BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf } from "../lib/allocators/buddy.js";
 import { SEGFIT_CLASSES, segfitClassFloor } from "../lib/allocators/segfit.js";
 import { SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf } from "../lib/allocators/slab.js";
+import { TLSF_HEADER_BYTES, TLSF_MIN_BLOCK } from "../lib/allocators/tlsf.js";
 import { CELL_COLORS } from "./palette.js";
 
 type State = 0 | 1 | 2 | 3; // free, used, header, reserved — the palette's order
@@ -170,6 +171,36 @@ export function blockLayout(name: AllocatorName, { slabClass = 64, classes = "po
         },
       ], { caption: `No per-object header at all: free(p) finds the slab's header at p & ~${(SLAB_BYTES - 1).toString(16)} and the object's index by one multiply. A free object's first word holds the index of the next free object of its slab. The fixed header's twelve words: ${names.join(", ")}.` });
     }
+    case "tlsf":
+      return layoutDiagram([
+        {
+          title: "a used block at h (h ≡ 8 mod 16)",
+          fields: [
+            { name: "size | bits", size: "4 B", state: 2, at: "h", note: "bit 0 FREE (clear), bit 1 PREV_FREE" },
+            { name: "requested", size: "4 B", state: 2, at: "h+4" },
+            { name: "payload", size: "requested bytes", state: 1, at: `h+${TLSF_HEADER_BYTES}`, grow: true },
+            { name: "rounding", size: "0–15 B", state: 3 },
+          ],
+        },
+        {
+          title: `a free block (at least ${TLSF_MIN_BLOCK} B)`,
+          fields: [
+            { name: "size | FREE", size: "4 B", state: 0, at: "h" },
+            { name: "next free", size: "4 B", state: 0, at: "h+4" },
+            { name: "prev free", size: "4 B", state: 0, at: "h+8" },
+            { name: "unused", size: "", state: 0, grow: true },
+            { name: "h", size: "4 B", state: 0, at: "h+size−4", note: "the next block's prev-physical pointer" },
+          ],
+        },
+        {
+          title: "the arena",
+          fields: [
+            { name: "control", size: "bitmaps, list heads", state: 2, at: "0" },
+            { name: "blocks", size: "", state: 1, grow: true },
+            { name: "sentinel", size: "8 B", state: 2, at: "N−8", note: "a used block of size 0" },
+          ],
+        },
+      ], { caption: `One ${TLSF_HEADER_BYTES}-byte header on a used block and no footer: the word before a header belongs to the previous block and holds that block's start only while it is free, which the PREV_FREE bit says. free() so finds both neighbours in O(1) without paying a footer on every used block. The control block at the start of the arena is the reference's tlsf_create_with_pool: the first-level bitmap, one second-level word per first level, and a list head for every (fl, sl).` });
   }
 }
 

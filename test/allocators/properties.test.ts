@@ -22,6 +22,9 @@ const configurations: Array<[AllocatorName, AllocatorOptions]> = [
   ["buddy", {}],
   ["slab", {}],
   ["slab", { classes: "fine" }],
+  ["tlsf", {}],
+  ["tlsf", { secondLevel: 16 }],
+  ["tlsf", { secondLevel: 8 }],
 ];
 
 describe.each(configurations)("%s %j: random operation sequences", (name, options) => {

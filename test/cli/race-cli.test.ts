@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tableFromIPC } from "apache-arrow";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,7 +20,7 @@ describe("npm run race", () => {
     const { code, out } = cli("--workload", "larson", "--ops", "3000", "--ticks", "4");
     expect(code).toBe(0);
     expect(out).toMatch(/larson: 3000 ops, 2 MiB arena per allocator/);
-    for (const name of ["bump", "freelist", "segfit", "buddy", "slab"]) expect(out).toMatch(new RegExp(`^${name}\\s`, "m"));
+    for (const name of ALLOCATORS) expect(out).toMatch(new RegExp(`^${name}\\s`, "m"));
     expect(out).toMatch(/probes p50\/p99/);
   });
 

@@ -1,6 +1,6 @@
 // The data loaders as Framework runs them: real processes writing Arrow to stdout. Checks the
 // schema of every table, that deterministic tables are byte-identical from run to run, and that
-// all site data stays within its 25 MB budget.
+// all site data stays within its 30 MB budget.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -80,11 +80,13 @@ describe("data loaders", () => {
     for (const m of ["size", "lifetime", "liveBytes", "liveBlocks", "peakLiveBytes"]) expect(metrics.has(m), m).toBe(true);
   });
 
-  it("all site data together stays within 25 MB", () => {
+  // 30 MB since the sixth lane (TLSF): frames are ~3.2 MB per source and a page loads one frames
+  // file at a time, so the budget guards the dist/ size, not a page's load.
+  it("all site data together stays within 30 MB", () => {
     let total = 0;
     for (const file of ["races.arrow.ts", "ticks.arrow.ts", "latency.arrow.ts", "latency-ns.arrow.ts", "workloads.arrow.ts"]) total += output(file).length;
     const oneFrameFile = output("frames-[source].arrow.ts", "--source", "adversarial").length;
     total += oneFrameFile * SOURCES.length; // every frames file has the same shape
-    expect(total).toBeLessThanOrEqual(25_000_000);
+    expect(total).toBeLessThanOrEqual(30_000_000);
   });
 });

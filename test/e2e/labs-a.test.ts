@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -63,11 +64,11 @@ describe.skipIf(!browser)("labs: external fragmentation, placement, size classes
     });
   }
 
-  it("external fragmentation: five painted arenas and magnified strips; the steps and knobs change them", async () => {
+  it("external fragmentation: a painted arena per allocator and magnified strips; the steps and knobs change them", async () => {
     const { page, log } = await openPage(site, "labs/external-fragmentation");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     for (const colours of await gridColours(page)) expect(colours).toBeGreaterThan(1);
-    expect(await page.locator("canvas[aria-label*='first']").count()).toBe(5);
+    expect(await page.locator("canvas[aria-label*='first']").count()).toBe(ALLOCATORS.length);
     const caption = page.locator(".scrubber-caption");
     expect(await caption.innerText()).toMatch(/^2 · free every other block/);
     const freed = await gridHashes(page);
@@ -86,12 +87,12 @@ describe.skipIf(!browser)("labs: external fragmentation, placement, size classes
 
   it("external fragmentation: a request size out of range gets a message, and a good one brings the arenas back", async () => {
     const { page, log } = await openPage(site, "labs/external-fragmentation");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await setNumber(page, "small request (bytes)", "0");
     await expect.poll(() => page.locator(".race-error").first().innerText()).toContain("invalid smallBytes: 0");
     expect(await page.locator(".heap-grid canvas").count()).toBe(0);
     await setNumber(page, "small request (bytes)", "64");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     expect(log.errors).toEqual([]);
     await page.close();
   });

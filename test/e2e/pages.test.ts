@@ -45,10 +45,10 @@ describe.skipIf(!browser)("the site in Chromium", () => {
     await page.close();
   });
 
-  it("allocators: five heat maps are painted, and the scrubber and seed change their pixels", async () => {
+  it("allocators: a heat map per allocator are painted, and the scrubber and seed change their pixels", async () => {
     const { page } = await openPage(site, "allocators");
     const canvases = page.locator("canvas");
-    await expect.poll(() => canvases.count()).toBe(5);
+    await expect.poll(() => canvases.count()).toBe(ALLOCATORS.length);
     const pixels = () => page.evaluate(() => [...document.querySelectorAll("canvas")].map((canvas) => {
       const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
       let hash = 0, colours = new Set<number>();

@@ -16,9 +16,9 @@ describe.skipIf(!browser)("the race page", () => {
   beforeAll(async () => { site = await startSite(); }, 600_000);
   afterAll(async () => { await site?.close(); });
 
-  it("race: five non-blank heat maps of the build-time race, and a leaderboard of five", async () => {
+  it("race: a non-blank heat map per allocator of the build-time race, and a leaderboard row each", async () => {
     const { page, log } = await openPage(site, "");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     for (const colours of await distinctColours(page)) expect(colours).toBeGreaterThan(1);
     await expect.poll(() => page.locator("table tbody tr").first().isVisible()).toBe(true);
     expect(await page.locator("table").first().locator("tbody tr").count()).toBe(ALLOCATORS.length + 4); // and the four native rows
@@ -28,7 +28,7 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: the scrubber's buttons and the arrow keys step time and change the pixels", async () => {
     const { page } = await openPage(site, "");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     expect(await caption(page)).toBe("tick 64 of 64");
     const end = await canvasHashes(page);
     await page.getByRole("button", { name: "step back" }).click();
@@ -48,7 +48,7 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: play runs the scrubber forward by itself", async () => {
     const { page } = await openPage(site, "?tick=0");
-    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await page.getByRole("button", { name: "play" }).click();
     await expect.poll(async () => Number(/tick (\d+)/.exec(await caption(page))![1]), { timeout: 5000 }).toBeGreaterThan(5);
     await page.getByRole("button", { name: "pause" }).click();
@@ -87,7 +87,7 @@ describe.skipIf(!browser)("the race page", () => {
     await expect.poll(() => page.locator(".race-error").first().innerText(), { timeout: 20_000 }).toMatch(/maxSize|minSize/);
     await smallest.fill("8");
     await smallest.press("Enter");
-    await expect.poll(() => page.locator(".heap-grid canvas").count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => page.locator(".heap-grid canvas").count(), { timeout: 20_000 }).toBe(ALLOCATORS.length);
     expect(log.errors).toEqual([]);
     await page.close();
   });

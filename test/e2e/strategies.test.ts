@@ -1,11 +1,11 @@
-// The five strategy pages in real headless Chromium: each loads cleanly and stays on the machine,
+// The strategy pages in real headless Chromium: each loads cleanly and stays on the machine,
 // its step-by-step widget moves on the buttons and the arrow keys, its knobs change the live race,
 // and nothing overflows a 400 px screen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
 
-const STRATEGIES = ["bump", "freelist", "segfit", "buddy", "slab"] as const;
+const STRATEGIES = ["bump", "freelist", "segfit", "buddy", "slab", "tlsf"] as const;
 
 /** How to turn one knob of each page, and so change its live race (buddy has none: the arena instead). */
 const KNOB_CHANGES: Record<(typeof STRATEGIES)[number], (page: Page) => Promise<void>> = {
@@ -18,6 +18,7 @@ const KNOB_CHANGES: Record<(typeof STRATEGIES)[number], (page: Page) => Promise<
   },
   buddy: async (page) => { await page.getByRole("combobox", { name: "arena", exact: true }).selectOption({ label: "64 KiB" }); },
   slab: (page) => page.getByRole("radio", { name: "coarse", exact: true }).check(),
+  tlsf: (page) => page.getByRole("radio", { name: "8", exact: true }).check(),
 };
 
 const browser = chromiumPath();

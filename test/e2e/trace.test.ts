@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ROOT, chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -29,8 +30,8 @@ describe.skipIf(!browser)("the trace page", () => {
     const { page, log } = await openPage(site, "trace");
     await choose(page, join(ROOT, "src/data/traces/python3-json.mtrace"));
     await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/parsed and raced in \d+ ms · python3-json\.mtrace · 10,023 ops · 4 MiB arena/);
-    expect(await page.locator(".heap-grid canvas").count()).toBe(5);
-    expect(await page.locator(".leaderboard tbody tr").count()).toBe(5);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    expect(await page.locator(".leaderboard tbody tr").count()).toBe(ALLOCATORS.length);
     expect(log.external).toEqual([]);
     expect(log.errors).toEqual([]);
     await page.close();
@@ -74,8 +75,8 @@ describe.skipIf(!browser)("the trace page", () => {
     await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/8 MiB arena/);
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "CSV" }).first().click()]);
     const text = readFileSync((await csv.path())!, "utf8");
-    expect(text.split("\n")[0]).toMatch(/^source,arenaBytes,ops,allocator,failures/);
-    expect(text.trim().split("\n")).toHaveLength(6);
+    expect(text.split("\n")[0]).toMatch(/^source,arenaBytes,ops,allocator,kind,failures/);
+    expect(text.trim().split("\n")).toHaveLength(ALLOCATORS.length + 1); // a header and one row per lane
     const [arrow] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Arrow" }).first().click()]);
     expect(readFileSync((await arrow.path())!).subarray(0, 6).toString()).toBe("ARROW1");
     expect(log.external).toEqual([]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { WORKLOADS, WORKLOAD_INFO, type WorkloadName } from "../../lib/workloads/index.js";
 import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const PAGE_OF: Record<WorkloadName, string> = {
   redis_cache: "workloads/redis-cache",
@@ -109,10 +110,10 @@ describe.skipIf(!browser)("workload and methodology pages in Chromium", () => {
     await page.close();
   });
 
-  it("methodology: the latency table follows the chosen race, and lists all five allocators", async () => {
+  it("methodology: the latency table follows the chosen race, and lists every allocator", async () => {
     const { page } = await openPage(site, "methodology");
     const table = page.locator(".method-table").first();
-    await expect.poll(() => table.locator("tbody tr").count(), { timeout: 20_000 }).toBe(5);
+    await expect.poll(() => table.locator("tbody tr").count(), { timeout: 20_000 }).toBe(ALLOCATORS.length);
     const before = await table.innerText();
     await page.getByRole("combobox", { name: "race" }).selectOption("python_repl");
     await expect.poll(() => table.innerText()).not.toBe(before);

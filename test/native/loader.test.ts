@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import JSZip from "jszip";
 import { tableFromIPC } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { parseTrace } from "../../lib/index.js";
+import { ALLOCATORS, parseTrace } from "../../lib/index.js";
 import { measureNativeDataset, type NativeProvenance } from "../../native/dataset.js";
 import { nativeSkipReason } from "./availability.js";
 
@@ -60,7 +60,7 @@ describe.skipIf(SKIP !== undefined)("native data set", () => {
     expect(provenance.origin).toBe("measured");
     // 4 allocators × (touch, no touch) + one lane per documented setting.
     expect(summary.numRows).toBe(8 + provenance.settings.length);
-    expect(tableFromIPC(files.get("simulated.arrow")!).numRows).toBe(5);
+    expect(tableFromIPC(files.get("simulated.arrow")!).numRows).toBe(ALLOCATORS.length);
     expect(lines.filter((l) => l.includes("failed"))).toEqual([]);
     const footprint = tableFromIPC(files.get("footprint.arrow")!);
     expect(new Set(footprint.getChild("allocator")!.toArray()).size).toBe(4);

@@ -1,0 +1,113 @@
+// The streaming parser equals the string parser: on every sample trace and malloc-lab trace cut
+// into random chunks of bytes, on generated traces cut at every position, with CRLF line ends, with
+// a UTF-8 sequence split between chunks, and on bad input, where the error and its line number are
+// the same however the text was cut.
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatMtrace, formatRep, generateWorkload, parseTrace, TraceError, type Trace } from "../../lib/index.js";
+import { parseTraceChunks, TraceTextParser } from "../../lib/trace/stream.js";
+
+const SAMPLES = fileURLToPath(new URL("../../src/data/traces/", import.meta.url));
+const MALLOCLAB = fileURLToPath(new URL("../../../shared/traces/malloclab/", import.meta.url));
+const HAS_MALLOCLAB = existsSync(MALLOCLAB);
+if (!HAS_MALLOCLAB) console.warn(`stream parser: malloc-lab cases skipped, the CS:APP traces are not at ${MALLOCLAB} (they are not part of the repository)`);
+
+function plain(trace: Trace) {
+  return { name: trace.name, length: trace.length, droppedFrees: trace.droppedFrees, op: [...trace.op], id: [...trace.id], size: [...trace.size] };
+}
+
+/** The bytes cut at the given offsets (sorted, deduplicated), as an async iterable of chunks. */
+async function* cutBytes(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
+  let from = 0;
+  for (const at of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (at <= from || at >= bytes.length) continue;
+    yield bytes.subarray(from, at);
+    from = at;
+  }
+  yield bytes.subarray(from);
+}
+
+function parseInPieces(text: string, cuts: number[], name = "t"): Trace {
+  const parser = new TraceTextParser(name);
+  let from = 0;
+  for (const at of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (at <= from || at >= text.length) continue;
+    parser.push(text.slice(from, at));
+    from = at;
+  }
+  parser.push(text.slice(from));
+  return parser.finish();
+}
+
+function errorOf(run: () => unknown): { message: string; line: number } | null {
+  try {
+    run();
+    return null;
+  } catch (error) {
+    if (!(error instanceof TraceError)) throw error;
+    return { message: error.message, line: error.line };
+  }
+}
+
+const files = [
+  ...readdirSync(SAMPLES).filter((f) => f.endsWith(".mtrace")).map((f) => SAMPLES + f),
+  ...(HAS_MALLOCLAB ? readdirSync(MALLOCLAB).filter((f) => f.endsWith(".rep")).map((f) => MALLOCLAB + f) : []),
+];
+
+describe("streaming trace parser", () => {
+  for (const file of files) {
+    const name = file.slice(file.lastIndexOf("/") + 1);
+    it(`${name}: random byte chunks parse to the same trace as the whole text`, async () => {
+      const bytes = readFileSync(file);
+      const whole = plain(parseTrace(bytes.toString("utf8"), name));
+      await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 40 }), async (cuts) => {
+        expect(plain(await parseTraceChunks(cutBytes(bytes, cuts), name))).toEqual(whole);
+      }), { numRuns: 8 });
+    });
+  }
+
+  it("a generated trace cut at every single position, LF and CRLF, mtrace and .rep", () => {
+    const trace = generateWorkload("python_repl", { seed: 3, ops: 120 });
+    for (const text of [formatMtrace(trace, { caller: "./prog:[0x401136]" }), formatRep(trace)]) {
+      for (const eol of ["\n", "\r\n"]) {
+        const body = text.replaceAll("\n", eol);
+        const whole = plain(parseTrace(body, "t"));
+        for (let at = 1; at < body.length; at++) expect(plain(parseInPieces(body, [at])), `cut at ${at}`).toEqual(whole);
+      }
+    }
+  });
+
+  it("a UTF-8 sequence split between byte chunks is decoded whole", async () => {
+    const text = "= Start\n@ /home/zoë/😀prog:[0x401136] + 0x1000 0x10\n@ /home/zoë/😀prog:[0x401136] - 0x1000\n= End\n";
+    const bytes = new TextEncoder().encode(text);
+    const whole = plain(parseTrace(text, "t"));
+    for (let at = 1; at < bytes.length; at++) expect(plain(await parseTraceChunks(cutBytes(bytes, [at]), "t")), `cut at byte ${at}`).toEqual(whole);
+  });
+
+  it("bad input fails with the same message and line number however it is cut", () => {
+    const good = formatMtrace(generateWorkload("larson", { seed: 1, ops: 300 })).split("\n");
+    const cases = [
+      [...good.slice(0, 150), "@ x + 0xzz 0x10", ...good.slice(150)].join("\n"),   // a bad address, mid-file
+      [...good.slice(0, 200), "@ [0x1] < 0x5000", "= End"].join("\n"),               // "<" without ">"
+      [...good.slice(0, 250).join("\n"), "@ [0x1] + 0x7000"].join("\n"),             // truncated last line, no line break
+      "3\n2\n1\na 0 10\n",                                                           // a short .rep body
+    ];
+    fc.assert(fc.property(fc.constantFrom(...cases), fc.array(fc.nat(), { maxLength: 12 }), (text, cuts) => {
+      const expected = errorOf(() => parseTrace(text, "t"));
+      expect(expected).not.toBeNull();
+      expect(errorOf(() => parseInPieces(text, cuts.map((c) => c % text.length)))).toEqual(expected);
+    }), { numRuns: 60 });
+  });
+
+  it("a truncated last line is reported with its number, not dropped", () => {
+    const text = "= Start\n@ [0x1] + 0x1000 0x10\n@ [0x1] + 0x2000";
+    expect(errorOf(() => parseInPieces(text, [10, 30]))).toEqual({ message: expect.stringMatching(/^line 3: /), line: 3 });
+  });
+
+  it("a byte stream that is not text is refused before any line is read", async () => {
+    const noise = new Uint8Array(20000).map((_, i) => (i * 7919) % 256);
+    await expect(parseTraceChunks(cutBytes(noise, [5000, 9000]), "noise")).rejects.toThrow(/looks like binary data/);
+  });
+});

@@ -5,15 +5,12 @@
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { ALLOCATORS, isAllocatorName } from "../lib/allocators/index.js";
-import type { Allocator, AllocatorName } from "../lib/allocators/types.js";
-import { TraceTextParser } from "../lib/trace/stream.js";
-import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
-import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
-import { race, type RaceResult } from "../lib/race/race.js";
-import { calibrateClockOverhead } from "../lib/race/clock.js";
+import {
+  ALLOCATORS, TraceTextParser, TraceError, WORKLOADS, blockKind, calibrateClockOverhead, generateWorkload, race, tracePrefix,
+  type Allocator, type RaceResult, type Trace,
+} from "../lib/index.js";
 import { raceInParallel } from "./parallel-race.js";
-import { toArrowBytes } from "../lib/race/tables.js";
+import { toArrowBytes } from "../lib/arrow.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
 import { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } from "./native.js";
@@ -161,7 +158,7 @@ export function leaderboard(result: RaceResult): string {
 function dumpHeap(allocator: Allocator, label: string): string {
   const lines = [`== ${label} (${formatBytes(allocator.arenaBytes)} arena) ==`, "address     bytes       state     requested"];
   allocator.walk((start, bytes, payload, requested) => {
-    const state = requested < 0 ? "free" : requested === 0 && payload === start + bytes ? "metadata" : requested === 0 && payload === start ? "dead" : "used";
+    const state = blockKind(start, bytes, payload, requested);
     lines.push(`0x${start.toString(16).padStart(8, "0")}  ${String(bytes).padStart(10)}  ${state.padEnd(8)}  ${requested >= 0 && state === "used" ? requested : ""}`.trimEnd());
   });
   return lines.join("\n");

@@ -164,7 +164,7 @@ describe.skipIf(!browser)("the race page", () => {
     await page.getByRole("spinbutton", { name: "seed" }).press("Enter");
     await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms/);
     expect(await page.locator(".race-error").count()).toBe(0);
-    expect(await page.locator(".heap-grid canvas").count()).toBe(5);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await page.close();
   });
 });

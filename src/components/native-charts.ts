@@ -213,7 +213,7 @@ export function nativeLatencyChart(rows: readonly NativeLatencyRow[], { width }:
     fy: { label: null, domain: [...NATIVE_ALLOCATORS] },
     color: { domain: ["malloc", "free", "realloc"], range: ["#0072b2", "#e69f00", "#009e73"], legend: true },
     marks: [
-      Plot.rectY(shares, { x1: "lower", x2: "upper", y: "share", fy: "allocator", fill: "op", fillOpacity: 0.55, mixBlendMode: "multiply", tip: { format: { y: (d: number) => `${(100 * d).toFixed(1)}% of sampled ${"ops"}`, x1: false } } }),
+      Plot.rectY(shares, { x1: "lower", x2: "upper", y: "share", fy: "allocator", fill: "op", fillOpacity: 0.55, mixBlendMode: "multiply", tip: { format: { y: (d: number) => `${(100 * d).toFixed(1)}% of sampled ops`, x1: false } } }),
       Plot.frame({ stroke: "var(--theme-foreground-faintest)" }),
     ],
   });

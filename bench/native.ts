@@ -45,7 +45,7 @@ console.log(`| stream | peak live | ${NATIVE.join(" | ")} |`);
 console.log(`|---|---:|${NATIVE.map(() => "---:").join("|")}|`);
 for (const s of sources) console.log(`| ${s} | ${mib(Number(find(s, "glibc", true)?.peakLiveBytes))} | ${NATIVE.map((a) => `${mib(Number(find(s, a, true)?.peakRssBytes))} / ${mib(Number(find(s, a, false)?.peakRssBytes))}`).join(" | ")} |`);
 const SIM = [...new Set(simulated.map((r) => String(r.allocator)))];
-console.log("\nThe simulated allocators on the same streams, ns/op (bare replay, each in a fresh worker thread, median of 5):\n");
+console.log("\nThe simulated allocators on the same streams, ns/op (bare replay, each in a fresh worker thread, fastest of 5 wall-clock rounds):\n");
 console.log(`| stream | ${SIM.join(" | ")} |`);
 console.log(`|---|${SIM.map(() => "---:").join("|")}|`);
 for (const s of sources) console.log(`| ${s} | ${SIM.map((a) => Number(simulated.find((r) => r.source === s && r.allocator === a)?.nsPerOp).toFixed(1)).join(" | ")} |`);

@@ -34,7 +34,7 @@ import { parseArgs } from "node:util";
 import { ALLOCATORS, createAllocator, isAllocatorName } from "../lib/allocators/index.js";
 import type { AllocatorName } from "../lib/allocators/types.js";
 import { censusOf } from "../lib/arena.js";
-import { newHistogram, recordValue } from "../lib/race/histogram.js";
+import { newHistogram, recordValue } from "../lib/histogram.js";
 import { race, type RaceOptions } from "../lib/race/race.js";
 import { ShadowHeap } from "../lib/race/shadow.js";
 import type { Trace } from "../lib/trace/types.js";

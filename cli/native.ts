@@ -4,7 +4,7 @@
 // command itself only calls in here.
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from "apache-arrow";
 import type { Trace } from "../lib/index.js";
-import { raceSummaryTable, type LabelledRace } from "../lib/race/tables.js";
+import { raceSummaryTable, type LabelledRace } from "../lib/arrow.js";
 import { NativeUnavailable } from "../native/compile.js";
 import type { NativeLaneResult } from "../native/results.js";
 import { runNative, type NativeRun } from "../native/run.js";

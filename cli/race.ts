@@ -1,27 +1,29 @@
-// npm run race -- --workload NAME | --trace FILE [--allocators a,b] [--arena 2MiB|auto]
-//                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native]
+// npm run race -- --workload NAME[:knob=v,…] | --trace FILE [--allocators a,b:knob=v,…] [--arena 2MiB|auto]
+//                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native] [--list]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
 import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { ALLOCATORS, isAllocatorName } from "../lib/allocators/index.js";
-import type { Allocator, AllocatorName } from "../lib/allocators/types.js";
-import { TraceTextParser } from "../lib/trace/stream.js";
-import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
-import { WORKLOADS, generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
-import { race, type RaceResult } from "../lib/race/race.js";
-import { calibrateClockOverhead } from "../lib/race/clock.js";
+import {
+  ALLOCATORS, TraceTextParser, TraceError, WORKLOADS, blockKind, calibrateClockOverhead, generateWorkload, race, tracePrefix,
+  type Allocator, type RaceResult, type Trace,
+} from "../lib/index.js";
 import { raceInParallel } from "./parallel-race.js";
-import { toArrowBytes } from "../lib/race/tables.js";
-import { UsageError, formatBytes, parseArena, parseInteger, parseList } from "./args.js";
+import { toArrowBytes } from "../lib/arrow.js";
+import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
+import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
 import { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } from "./native.js";
 
 const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
 
-  --workload NAME     one of ${WORKLOADS.join(", ")}
+  --workload NAME     one of ${WORKLOADS.join(", ")}; knobs follow a colon:
+                      --workload larson:minSize=64,maxSize=512
   --trace FILE        a malloc-lab .rep or glibc mtrace file
-  --allocators LIST   comma-separated subset of ${ALLOCATORS.join(",")} (default: all)
+  --allocators LIST   comma-separated subset of ${ALLOCATORS.join(",")} (default: all), each
+                      with knobs after a colon; an allocator may appear twice with other knobs:
+                      --allocators freelist:placement=best,order=address,freelist,segfit
+                      (a knob=value after a lane belongs to that lane; see --list)
   --arena SIZE        arena per allocator: 2MiB (default), 512KiB, 1GiB, … or auto
                       (auto = smallest power of two ≥ 2 × the peak live bytes, at least 2 MiB)
   --ops N             workload length (default 200000); for a trace, replay only the first N ops
@@ -31,6 +33,7 @@ const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
   --dump-at OP        print every block of every heap after OP ops, instead of the leaderboard
   --native            also replay the stream through glibc, jemalloc, mimalloc and tcmalloc
                       (needs cc; each library is LD_PRELOADed if installed) and print their rows
+  --list              print every allocator and workload with its knobs and defaults
   -h, --help          this text`;
 
 function fail(code: 1 | 2, message: string): never {
@@ -42,7 +45,7 @@ function fail(code: 1 | 2, message: string): never {
 interface Command {
   trace: Trace;
   kind: "workload" | "trace";
-  allocators: AllocatorName[];
+  lanes: CliLane[];
   arena: number | "auto";
   ticks: number;
   out?: string;
@@ -57,20 +60,17 @@ function parseCommand(argv: string[]): Command {
       workload: { type: "string" }, trace: { type: "string" }, allocators: { type: "string" },
       arena: { type: "string", default: "2MiB" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
       ticks: { type: "string", default: "64" }, out: { type: "string" }, "dump-at": { type: "string" },
-      native: { type: "boolean", default: false },
+      native: { type: "boolean", default: false }, list: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
     allowPositionals: false,
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
+  if (values.list) { console.log(listing()); process.exit(0); }
   if ((values.workload === undefined) === (values.trace === undefined)) throw new UsageError("give exactly one of --workload or --trace");
 
-  const allocators = values.allocators === undefined ? [...ALLOCATORS] : parseList(values.allocators);
-  for (const name of allocators) {
-    if (!isAllocatorName(name)) throw new UsageError(`unknown allocator: ${JSON.stringify(name)} (choose from ${ALLOCATORS.join(", ")})`);
-  }
-  if (allocators.length === 0) throw new UsageError("--allocators names no allocator");
+  const lanes = values.allocators === undefined ? defaultLanes() : parseLanes(values.allocators);
   const arena = parseArena(values.arena!);
   const ticks = parseInteger("ticks", values.ticks!, 1, 4096);
   const ops = values.ops === undefined ? undefined : parseInteger("ops", values.ops, 1, 50_000_000);
@@ -78,15 +78,15 @@ function parseCommand(argv: string[]): Command {
 
   let trace: Trace;
   if (values.workload !== undefined) {
-    if (!isWorkloadName(values.workload)) throw new UsageError(`unknown workload: ${JSON.stringify(values.workload)} (choose from ${WORKLOADS.join(", ")})`);
+    const { workload, knobs } = parseWorkloadSpec(values.workload);
     const seed = parseInteger("seed", values.seed!, 0, 2 ** 32 - 1);
-    trace = generateWorkload(values.workload, { seed, ops: ops ?? 200_000, arenaBytes: arena === "auto" ? undefined : arena });
+    trace = generateWorkload(workload, { ...knobs, seed, ops: ops ?? 200_000, arenaBytes: arena === "auto" ? undefined : arena });
   } else {
     trace = readTrace(values.trace!);
     if (ops !== undefined) trace = tracePrefix(trace, ops);
   }
   const kind = values.workload !== undefined ? "workload" : "trace";
-  return { trace, kind, allocators: allocators as AllocatorName[], arena, ticks, out: values.out, dumpAt, native: values.native === true };
+  return { trace, kind, lanes, arena, ticks, out: values.out, dumpAt, native: values.native === true };
 }
 
 // Read 1 MiB at a time into the streaming parser: memory follows the op log, not the file, so a
@@ -158,7 +158,7 @@ export function leaderboard(result: RaceResult): string {
 function dumpHeap(allocator: Allocator, label: string): string {
   const lines = [`== ${label} (${formatBytes(allocator.arenaBytes)} arena) ==`, "address     bytes       state     requested"];
   allocator.walk((start, bytes, payload, requested) => {
-    const state = requested < 0 ? "free" : requested === 0 && payload === start + bytes ? "metadata" : requested === 0 && payload === start ? "dead" : "used";
+    const state = blockKind(start, bytes, payload, requested);
     lines.push(`0x${start.toString(16).padStart(8, "0")}  ${String(bytes).padStart(10)}  ${state.padEnd(8)}  ${requested >= 0 && state === "used" ? requested : ""}`.trimEnd());
   });
   return lines.join("\n");
@@ -173,12 +173,13 @@ async function main(): Promise<void> {
     if (error instanceof RangeError) fail(2, error.message);
     throw error;
   }
-  const { trace, allocators, arena, ticks } = command;
+  const { trace, arena, ticks } = command;
+  const lanes = command.lanes.map(({ allocator, label, options }) => ({ allocator, label, options }));
 
   if (command.dumpAt !== undefined) {
     const prefix = tracePrefix(trace, command.dumpAt);
     race(prefix, {
-      allocators, arenaBytes: arena, ticks: 1,
+      lanes, arenaBytes: arena, ticks: 1,
       onFinish: (allocator, label) => console.log(dumpHeap(allocator, label) + "\n"),
     });
     return;
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   let result: RaceResult;
   try {
     // One worker thread per lane (parallel-race.ts): the same result as race(), on every core.
-    result = await raceInParallel(trace, { lanes: allocators.map((allocator) => ({ allocator })), arenaBytes: arena, ticks, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
+    result = await raceInParallel(trace, { lanes, arenaBytes: arena, ticks, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
   } catch (error) {
     // A worker's error arrives as a clone: its class may be lost, its name is not.
     if (error instanceof Error && error.name === "RangeError") fail(2, error.message);

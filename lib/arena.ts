@@ -26,7 +26,7 @@ export const GRID_PIXELS = GRID_SIDE * GRID_SIDE;
 /** 2 bits per pixel. */
 export const PACKED_CELL_BYTES = GRID_PIXELS / 4;
 
-/** Byte counts of one arena by state, and the fragmentation metrics derived from them (DESIGN.md, "Metrics"). */
+/** Byte counts of one arena by state, and the fragmentation metrics derived from them (docs/architecture.md, "Metrics"). */
 export interface ArenaCensus {
   usedBytes: number;
   headerBytes: number;
@@ -37,6 +37,23 @@ export interface ArenaCensus {
   fragmentation: number;
   /** reserved / (used + reserved); 0 when nothing is allocated. */
   internalFragmentation: number;
+}
+
+/** What a block that walk() visits is: see blockKind. */
+export type BlockKind = "free" | "used" | "metadata" | "dead";
+
+/**
+ * Decodes the sentinels walk() encodes a block's kind in (the allocator contract): requested −1
+ * is a free block; requested 0 with the payload at the block's end is pure metadata (a slab
+ * header, a bitmap); requested 0 with the payload at its start is an object that is dead but not
+ * reclaimed (bump); anything else is a live block. The one decoder: dumps, hovers and steppers
+ * all call it, so they cannot disagree.
+ */
+export function blockKind(start: number, bytes: number, payload: number, requested: number): BlockKind {
+  if (requested < 0) return "free";
+  if (requested === 0 && payload === start + bytes) return "metadata";
+  if (requested === 0 && payload === start) return "dead";
+  return "used";
 }
 
 export interface Snapshot extends ArenaCensus {

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { ALLOCATORS, resolveArenaBytes, type Trace } from "../lib/index.js";
-import { toArrowBytes } from "../lib/race/tables.js";
+import { toArrowBytes } from "../lib/arrow.js";
 import { NATIVE_ALLOCATORS, NATIVE_LIBRARIES, findAllocators } from "./allocators.js";
 import { compilerAvailable } from "./compile.js";
 import { KNOB_CONFIGS } from "./configs.js";

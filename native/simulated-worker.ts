@@ -3,8 +3,7 @@
 // allocator — the same reason bench/time-allocator.ts uses a process per run. Two untimed replays
 // first let the JIT compile the loop and then the function (bench/README.md, "Method").
 import { parentPort, workerData } from "node:worker_threads";
-import { createAllocator, type AllocatorName, type Trace } from "../lib/index.js";
-import { replayBare } from "../lib/race/replay-bare.js";
+import { createAllocator, replayBare, type AllocatorName, type Trace } from "../lib/index.js";
 
 export interface SimulatedTimingRequest { allocator: AllocatorName; arenaBytes: number; rounds: number; op: Uint8Array; id: Int32Array; size: Int32Array }
 

@@ -4,7 +4,7 @@
 // build-time workload or sample trace), allocator, config ("default" or the exact environment
 // setting) and touch (payload written after each malloc/realloc, or not).
 import { Binary, Bool, Dictionary, Float64, Int16, Int32, Table, Utf8, vectorFromArray, type DataType, type Vector } from "apache-arrow";
-import { bucketUpperBound } from "../lib/race/histogram.js";
+import { bucketUpperBound } from "../lib/index.js";
 import type { NativeAllocator } from "./allocators.js";
 import type { NativeLaneResult, NativeOp } from "./results.js";
 import type { SimulatedTiming } from "./simulated-timing.js";

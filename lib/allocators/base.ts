@@ -1,11 +1,9 @@
-// What every allocator shares: the arena buffer and its views, the stats record, argument
-// validation and hex formatting for messages. The algorithms themselves live in one file each.
+// What every allocator shares: the arena buffer and its views, the stats record, size validation
+// and hex formatting for messages. The algorithms themselves live in one file each.
 
 import {
   ALIGNMENT,
-  DEFAULT_ARENA_BYTES,
   MAX_ARENA_BYTES,
-  MIN_ARENA_BYTES,
   NULL_ADDR,
   HeapError,
   type Allocator,
@@ -14,6 +12,7 @@ import {
   type AllocatorStats,
 } from "./types.js";
 import { LargeObjectPath } from "./large.js";
+import { booleanKnob, integerKnob, rejectUnknownKnobs, validateArenaBytes } from "../knobs.js";
 
 export function newStats(): AllocatorStats {
   return {
@@ -23,53 +22,9 @@ export function newStats(): AllocatorStats {
   };
 }
 
-export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-}
-
-export function validateArenaBytes(arenaBytes: unknown): number {
-  if (arenaBytes === undefined) return DEFAULT_ARENA_BYTES;
-  if (typeof arenaBytes !== "number" || !isPowerOfTwo(arenaBytes) || arenaBytes < MIN_ARENA_BYTES || arenaBytes > MAX_ARENA_BYTES) {
-    throw new RangeError(`invalid arenaBytes: ${String(arenaBytes)} (must be a power of two from 64 KiB to 1 GiB)`);
-  }
-  return arenaBytes;
-}
-
-/** Reads a string knob that must be one of `choices`; quotes the bad value otherwise. */
-export function choiceKnob<T extends string>(options: AllocatorOptions, knob: string, choices: readonly T[], fallback: T): T {
-  const value = options[knob];
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
-    throw new RangeError(`invalid ${knob}: ${JSON.stringify(value)} (must be one of ${choices.join(", ")})`);
-  }
-  return value as T;
-}
-
-/** Reads an integer knob within [min, max]. */
-export function integerKnob(options: AllocatorOptions, knob: string, min: number, max: number, fallback: number): number {
-  const value = options[knob];
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`invalid ${knob}: ${JSON.stringify(value)} (must be an integer from ${min} to ${max})`);
-  }
-  return value;
-}
-
-export function booleanKnob(options: AllocatorOptions, knob: string, fallback: boolean): boolean {
-  const value = options[knob];
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new RangeError(`invalid ${knob}: ${JSON.stringify(value)} (must be true or false)`);
-  return value;
-}
-
-/** Rejects knobs an allocator does not have, so a typo is an error rather than a silent default. */
-export function rejectUnknownKnobs(name: string, options: AllocatorOptions, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (key !== "arenaBytes" && options[key] !== undefined && !known.includes(key)) {
-      throw new RangeError(`unknown option for ${name}: ${JSON.stringify(key)} (known: ${known.length ? known.join(", ") : "none"})`);
-    }
-  }
-}
+// Knob and arena-size validation moved to lib/knobs.ts (workloads and labs use it too); re-exported
+// here so allocator files keep one import.
+export { isPowerOfTwo, validateArenaBytes, choiceKnob, integerKnob, booleanKnob, rejectUnknownKnobs } from "../knobs.js";
 
 /** malloc sizes: a non-negative integer. Anything else is a programming error, not an out-of-memory. */
 export function validateSize(size: number): void {

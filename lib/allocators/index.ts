@@ -71,3 +71,8 @@ export function createAllocator(name: AllocatorName, options: AllocatorOptions =
       throw new RangeError(`unknown allocator: ${JSON.stringify(name)} (must be one of ${ALLOCATORS.join(", ")})`);
   }
 }
+
+// What a heap built outside this folder may build on (the labs' own allocators and their block
+// maths): the shared arena base and the boundary-tag size rule, so no lab imports an allocator file.
+export { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
+export { blockSizeFor, FIRST_BLOCK } from "./boundary-tags.js";

@@ -52,8 +52,9 @@
 // malloc pops, and each other descriptor whose list links change. Writing the header of an object
 // being handed out, and a class's list head (a static global in C), cost nothing.
 
-import { ArenaAllocator, alignUp, integerKnob, choiceKnob, validateSize } from "../allocators/base.js";
-import type { KnobSpec } from "../allocators/knobs.js";
+import { ArenaAllocator, alignUp, validateSize } from "../allocators/index.js";
+import { integerKnob, choiceKnob } from "../knobs.js";
+import type { KnobSpec } from "../knobs.js";
 import { NULL_ADDR, type AllocatorOptions } from "../allocators/types.js";
 import { censusOf } from "../arena.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";

@@ -22,8 +22,8 @@
 
 import { ALLOCATORS, withoutLargePath } from "../allocators/index.js";
 import type { Allocator, AllocatorName } from "../allocators/types.js";
-import { validateArenaBytes } from "../allocators/base.js";
-import { blockSizeFor } from "../allocators/boundary-tags.js";
+import { validateArenaBytes } from "../knobs.js";
+import { blockSizeFor } from "../allocators/index.js";
 import { takeSnapshot } from "../arena.js";
 import { race, type LaneSpec } from "../race/race.js";
 import { ShadowHeap } from "../race/shadow.js";

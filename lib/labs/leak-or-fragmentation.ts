@@ -21,8 +21,8 @@
 // explained by the rise in live bytes? Mostly → a leak; hardly any → fragmentation.
 
 import { randomLcg } from "d3-random";
-import { integerKnob } from "../allocators/base.js";
-import type { KnobSpec } from "../allocators/knobs.js";
+import { integerKnob } from "../knobs.js";
+import type { KnobSpec } from "../knobs.js";
 import type { AllocatorName, AllocatorOptions } from "../allocators/types.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";
 import { TraceBuilder, type Trace } from "../trace/types.js";

@@ -55,9 +55,10 @@
 // free reads the chunk header and the object header (+2), the first chunk (+1 when it is another
 // one) and, when the region dies, +1 per chunk handed back.
 
-import { ArenaAllocator, integerKnob, hex, validateSize } from "../allocators/base.js";
+import { ArenaAllocator, hex, validateSize } from "../allocators/index.js";
+import { integerKnob } from "../knobs.js";
 import { createAllocator, isAllocatorName, withoutLargePath } from "../allocators/index.js";
-import type { KnobSpec } from "../allocators/knobs.js";
+import type { KnobSpec } from "../knobs.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";
 import { TraceBuilder, type Trace } from "../trace/types.js";

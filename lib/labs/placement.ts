@@ -20,7 +20,7 @@
 //
 // Speed is the probe model: list nodes, tags and links touched per operation (lib/allocators).
 
-import { blockSizeFor, FIRST_BLOCK } from "../allocators/boundary-tags.js";
+import { blockSizeFor, FIRST_BLOCK } from "../allocators/index.js";
 import type { AllocatorName } from "../allocators/types.js";
 import type { LaneResult, LaneSpec, RaceResult } from "../race/race.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";

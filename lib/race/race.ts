@@ -12,11 +12,11 @@
 
 import { ALLOCATORS, createAllocator, isAllocatorName } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
-import { validateArenaBytes } from "../allocators/base.js";
+import { validateArenaBytes } from "../knobs.js";
 import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
-import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "./histogram.js";
+import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
 
 export interface Tick {

@@ -6,7 +6,7 @@
 
 import { Float64, FixedSizeBinary, Int32, Table, Utf8, vectorFromArray, tableToIPC, type Vector } from "apache-arrow";
 import { PACKED_CELL_BYTES } from "../arena.js";
-import { HISTOGRAM_BUCKETS, bucketUpperBound } from "./histogram.js";
+import { HISTOGRAM_BUCKETS, bucketUpperBound } from "../histogram.js";
 import type { RaceResult } from "./race.js";
 
 /** One race and what it raced: a workload by name, or a trace file. */

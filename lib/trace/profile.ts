@@ -3,7 +3,7 @@
 // size and lifetime distributions, and live bytes over time. Everything is indexed by id in typed
 // arrays, so a million-op trace costs a few megabytes and one loop.
 
-import { HISTOGRAM_BUCKETS, bucketOf } from "../race/histogram.js";
+import { HISTOGRAM_BUCKETS, bucketOf } from "../histogram.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "./types.js";
 
 export const DEFAULT_PROFILE_SAMPLES = 256;

@@ -1,7 +1,7 @@
 // The workload registry: every generator by name, with what it imitates, its mix and its knobs, so
 // the CLI, the pages and the race engine can list and run them without knowing any one of them.
 
-import type { KnobSpec } from "../allocators/knobs.js";
+import type { KnobSpec } from "../knobs.js";
 import type { Trace } from "../trace/types.js";
 import { ADVERSARIAL_KNOBS, generateAdversarial } from "./adversarial.js";
 import { LARSON_KNOBS, generateLarson } from "./larson.js";

@@ -3,8 +3,8 @@
 // live-bytes budget that keeps the trace servable by a good general allocator.
 
 import { randomLcg } from "d3-random";
-import { integerKnob, rejectUnknownKnobs, validateArenaBytes } from "../allocators/base.js";
-import type { KnobSpec } from "../allocators/knobs.js";
+import { integerKnob, rejectUnknownKnobs, validateArenaBytes } from "../knobs.js";
+import type { KnobSpec } from "../knobs.js";
 
 export const MAX_OPS = 10_000_000;
 export const MAX_SEED = 0xffff_ffff;

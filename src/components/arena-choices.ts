@@ -1,5 +1,7 @@
 // Arena sizes offered in the page: powers of two from the 64 KiB minimum to 64 MiB (larger arenas
 // work in lib, but a browser tab holding five of them would not thank you), plus "auto".
+import { formatBytes, parseByteSize } from "../lib/index.js";
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -9,16 +11,15 @@ export function arenaChoices(): string[] {
   return [...choices, "auto"];
 }
 
-/** "512KiB" → 524288, "auto" → "auto"; throws RangeError quoting anything else. */
+/** "512KiB", "2MiB", "1g", "auto" → bytes or "auto" (the one size parser, lib/bytes.ts); throws RangeError quoting anything else. */
 export function parseArenaChoice(choice: string): number | "auto" {
   if (choice === "auto") return "auto";
-  const match = /^(\d+)(KiB|MiB)$/.exec(choice);
-  if (!match) throw new RangeError(`invalid arena: ${JSON.stringify(choice)} (choose a size like 2MiB, or auto)`);
-  return Number(match[1]) * (match[2] === "KiB" ? KiB : MiB);
+  try {
+    return parseByteSize(choice);
+  } catch {
+    throw new RangeError(`invalid arena: ${JSON.stringify(choice)} (choose a size like 2MiB, or auto)`);
+  }
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= MiB) return `${+(bytes / MiB).toFixed(2)} MiB`;
-  if (bytes >= KiB) return `${+(bytes / KiB).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
+/** The one byte formatter (lib/bytes.ts), here for the pages that import it with the arena choices. */
+export { formatBytes };

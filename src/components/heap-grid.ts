@@ -1,7 +1,7 @@
 // Every lane's arena side by side, repainted in place as the scrubber moves (no DOM is rebuilt,
 // so a scrub frame costs a few putImageData calls). Hovering a pixel names its cell state at
 // once, then the block under it — address, size, state, requested bytes — once `inspect` answers.
-import { CELL_STATE_NAMES, GRID_SIDE, cellAt, pixelBytesOf } from "../lib/arena.js";
+import { CELL_STATE_NAMES, GRID_SIDE, cellAt, pixelBytesOf, formatBytes } from "../lib/index.js";
 import type { BlockInfo } from "./race-protocol.js";
 import { frameIndexAt, type RaceView } from "./race-view.js";
 import { heapMap, paintCells } from "./heap-map.js";
@@ -22,7 +22,7 @@ function hex(n: number): string {
 }
 
 function bytes(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+  return formatBytes(n, n >= 1 << 20 ? 2 : 1);
 }
 
 export function describeBlock(block: BlockInfo): string {

@@ -1,7 +1,7 @@
 // Inputs generated from knob descriptions (KnobSpec), for allocators and workloads alike, so a
 // new knob in lib appears on every page without page changes.
 import * as Inputs from "@observablehq/inputs";
-import type { KnobSpec } from "../lib/allocators/knobs.js";
+import type { KnobSpec } from "../lib/index.js";
 
 export function knobInput(spec: KnobSpec, value?: unknown): HTMLElement & { value: unknown } {
   const common = { label: spec.label, title: spec.help };

@@ -5,6 +5,7 @@ import * as Plot from "@observablehq/plot";
 import { tickRule } from "./race-charts.js";
 import { LANE_COLORS } from "./palette.js";
 import type { RaceView } from "./race-view.js";
+import { formatBytes } from "../lib/index.js";
 
 export interface FootprintChartOptions {
   width: number;
@@ -23,7 +24,7 @@ export const LIVE_LABEL = "live bytes (the program)";
 const LIVE_COLOR = "currentColor";
 
 export function formatKiB(bytes: number): string {
-  return bytes >= 1 << 20 ? `${+(bytes / (1 << 20)).toFixed(2)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+  return formatBytes(bytes, bytes >= 1 << 20 ? 2 : 0);
 }
 
 export function footprintChart(view: RaceView, { width, height = 240, live = true, colors, label = "bytes" }: FootprintChartOptions): FootprintChartElement {

@@ -3,7 +3,7 @@
 // and the paragraphs that state the run's result. Every figure is read from the lab's payload.
 import * as Plot from "@observablehq/plot";
 import type { FreeLookupPayload } from "./lab-offthread-protocol.js";
-import type { LookupLaneFigures } from "../lib/labs/free-lookup.js";
+import type { LookupLaneFigures } from "../lib/index.js";
 import { formatBytes } from "./arena-choices.js";
 import { LANE_COLORS } from "./palette.js";
 

@@ -3,10 +3,9 @@
 // came, a table of every figure, and one sentence per allocator.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
-import { blockSizeFor } from "../lib/allocators/boundary-tags.js";
-import { coalescedRunNeeded, type KeepSweepRow, type LatticeLane, type LatticeResult } from "../lib/labs/lattice.js";
-import { ALLOCATOR_INFO } from "../lib/allocators/index.js";
-import { GRID_PIXELS, cellAt } from "../lib/arena.js";
+import {
+  blockSizeFor, coalescedRunNeeded, ALLOCATOR_INFO, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult,
+} from "../lib/index.js";
 import { CELL_COLORS, CELL_RGBA, LANE_COLORS } from "./palette.js";
 import { formatBytes } from "./arena-choices.js";
 import type { LaneView, RaceView } from "./race-view.js";

@@ -1,8 +1,7 @@
 // The leak-or-fragmentation lab's readouts: each stream's verdict with the figures behind it, the
 // survey of both streams under every heap, and the paragraphs that compare them with the
 // literature. Every number is read from the lab worker's payloads.
-import type { Diagnosis, SurveyRow } from "../lib/labs/leak-or-fragmentation.js";
-import { DIAGNOSIS_RULES } from "../lib/labs/leak-or-fragmentation.js";
+import { DIAGNOSIS_RULES, type Diagnosis, type SurveyRow } from "../lib/index.js";
 import type { LeakStreamsPayload } from "./lab-offthread-protocol.js";
 import { formatBytes } from "./arena-choices.js";
 

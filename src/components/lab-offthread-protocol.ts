@@ -1,8 +1,8 @@
 // Messages between the lab pages (mixing lifetimes, free() lookup, leak or fragmentation) and
 // their worker (lab-offthread-worker.ts). Plain data only: races arrive as RaceViews.
-import type { LifetimesLabOptions } from "../lib/labs/lifetimes.js";
-import type { FreeLookupLabOptions, LookupLaneFigures } from "../lib/labs/free-lookup.js";
-import type { Diagnosis, LeakLabOptions, LeakStreamName, SurveyRow } from "../lib/labs/leak-or-fragmentation.js";
+import type {
+  LifetimesLabOptions, FreeLookupLabOptions, LookupLaneFigures, Diagnosis, LeakLabOptions, LeakStreamName, SurveyRow,
+} from "../lib/index.js";
 import type { RaceView } from "./race-view.js";
 
 export interface LifetimesPayload {

@@ -1,8 +1,6 @@
 // The lab pages' worker: runs one lab's races off the main thread, so knobs stay responsive while
 // a few hundred thousand allocator operations and their heat maps are computed.
-import { runLifetimesLab } from "../lib/labs/lifetimes.js";
-import { runFreeLookupLab } from "../lib/labs/free-lookup.js";
-import { LEAK_STREAMS, runLeakStream, surveyAllocators } from "../lib/labs/leak-or-fragmentation.js";
+import { runLifetimesLab, runFreeLookupLab, LEAK_STREAMS, runLeakStream, surveyAllocators } from "../lib/index.js";
 import { fromRaceResult, type RaceView } from "./race-view.js";
 import type { LabJobs, LabName, LabReply, LabRequest } from "./lab-offthread-protocol.js";
 

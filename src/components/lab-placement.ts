@@ -3,7 +3,7 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import { tickRule } from "./race-charts.js";
-import { FRAGMENTATION_TIE, PLACEMENT_POLICIES, paretoFront, type ClaimCheck, type ClaimId, type PlacementPoint } from "../lib/labs/placement.js";
+import { FRAGMENTATION_TIE, PLACEMENT_POLICIES, paretoFront, type ClaimCheck, type ClaimId, type PlacementPoint } from "../lib/index.js";
 import { formatBytes } from "./arena-choices.js";
 import { LANE_COLORS } from "./palette.js";
 import type { SweepRow } from "./lab-races.js";

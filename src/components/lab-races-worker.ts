@@ -2,12 +2,9 @@
 // for, and posts back the race view (heat maps, ticks) with the lab's own figures. Lanes with a
 // custom allocator (the size-class wrapper) cannot be posted to a worker, so each request names its
 // lab and the worker builds the lanes.
-import { generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
-import { parseTrace } from "../lib/trace/parse.js";
-import { tracePrefix, type Trace } from "../lib/trace/types.js";
-import { race } from "../lib/race/race.js";
-import { checkClassicResults, largestRequest, placementLanes, placementPoints } from "../lib/labs/placement.js";
-import { requestSizeCounts, sizeClassLanes, sizeClassPoints } from "../lib/labs/size-classes.js";
+import {
+  generateWorkload, isWorkloadName, parseTrace, tracePrefix, race, checkClassicResults, largestRequest, placementLanes, placementPoints, requestSizeCounts, sizeClassLanes, sizeClassPoints, type Trace,
+} from "../lib/index.js";
 import { fromRaceResult, type RaceView } from "./race-view.js";
 import type { StreamSource } from "./race-protocol.js";
 import type { LabRaceReply, LabRaceRequest } from "./lab-races.js";

@@ -2,9 +2,7 @@
 // runs one job at a time: a new run supersedes the one still going (its worker is terminated and a
 // fresh one started), so a knob moved twice never waits for the race it no longer wants. A page
 // with two independent jobs (a live race and a background sweep) keeps two of them.
-import type { AllocatorName, AllocatorOptions } from "../lib/allocators/types.js";
-import type { ClaimCheck, PlacementPoint } from "../lib/labs/placement.js";
-import type { ClassSpacing, SizeClassPoint } from "../lib/labs/size-classes.js";
+import type { AllocatorName, AllocatorOptions, ClaimCheck, PlacementPoint, ClassSpacing, SizeClassPoint } from "../lib/index.js";
 import type { StreamSource } from "./race-protocol.js";
 import type { RaceView } from "./race-view.js";
 

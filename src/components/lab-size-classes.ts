@@ -3,10 +3,8 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import {
-  roundToClass, roundingWasteOfCounts, spacingLabel, worstCaseWaste,
-  type ClassSpacing, type SizeClassPoint,
-} from "../lib/labs/size-classes.js";
-import type { AllocatorName, AllocatorOptions } from "../lib/allocators/types.js";
+  roundToClass, roundingWasteOfCounts, spacingLabel, worstCaseWaste, type ClassSpacing, type SizeClassPoint, type AllocatorName, type AllocatorOptions,
+} from "../lib/index.js";
 import { CELL_COLORS, LANE_COLORS } from "./palette.js";
 import { formatBytes } from "./arena-choices.js";
 

@@ -1,6 +1,6 @@
 // One allocator's arena at one tick: the heat map, a caption of the op it shows, and the
 // numbers a reader checks against the picture (live, free, largest free run, fragmentation).
-import type { LaneResult } from "../lib/race/race.js";
+import { formatBytes, type LaneResult } from "../lib/index.js";
 import { heapMap } from "./heap-map.js";
 
 export interface LaneCardOptions { tick: number; width?: number; title?: string; description?: string }
@@ -40,7 +40,7 @@ export function laneCard(lane: LaneResult, { tick, width, title, description }: 
 }
 
 function kib(bytes: number): string {
-  return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+  return formatBytes(bytes, 1);
 }
 
 function message(text: string): HTMLElement {

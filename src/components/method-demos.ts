@@ -1,12 +1,9 @@
 // Small experiments the methodology page runs in the reader's browser: how coarse the page's clock
 // is, a buddy heap whose fragmentation score reads 0 while a small request fails, and a broken
 // allocator that the race engine's shadow heap catches.
-import { createAllocator } from "../lib/allocators/index.js";
-import type { Allocator, AllocatorOptions } from "../lib/allocators/types.js";
-import { race } from "../lib/race/race.js";
-import { generateWorkload } from "../lib/workloads/index.js";
-import { HEADER_BYTES } from "../lib/allocators/buddy.js";
-import { censusOf, type ArenaCensus } from "../lib/arena.js";
+import {
+  createAllocator, race, generateWorkload, BUDDY_HEADER_BYTES as HEADER_BYTES, censusOf, type Allocator, type AllocatorOptions, type ArenaCensus,
+} from "../lib/index.js";
 
 export interface ClockStep {
   /** Distinct clock advances seen. */

@@ -1,8 +1,7 @@
 // Tables for the methodology page, read from the build-time Arrow tables: the races the build ran
 // (source, kind, ops, arena), and the sampled wall-clock latency of every allocator next to its
 // probe counts, percentiles read from the 32-bucket log2 histograms exactly as the race reads them.
-import { ALLOCATORS } from "../lib/allocators/index.js";
-import { HISTOGRAM_BUCKETS, percentilesOf, type Percentiles } from "../lib/race/histogram.js";
+import { ALLOCATORS, HISTOGRAM_BUCKETS, percentilesOf, type Percentiles } from "../lib/index.js";
 import { formatBytes, formatCount } from "./workload-format.js";
 
 type Row = Record<string, unknown>;

@@ -30,7 +30,7 @@ export function speedFootprintChart(points: readonly SpeedFootprintPoint[], { wi
   const front = points.filter((p) => p.onFront).sort((a, b) => a.nsPerOp - b.nsPerOp);
   const plot = Plot.plot({
     width, height: 380, marginLeft: 70, marginRight: 110, marginTop: 30, inset: 12,
-    x: { type: "log", label: "CPU ns per op (median of rounds) →", grid: true, tickFormat: "~s" },
+    x: { type: "log", label: "ns per op →", grid: true, tickFormat: "~s" },
     y: { type: "log", label: "↑ peak footprint", grid: true, tickFormat: bytesTick },
     symbol: { legend: true, domain: ["native", "simulated"], range: ["circle", "square"] },
     marks: [
@@ -48,7 +48,7 @@ export function speedFootprintChart(points: readonly SpeedFootprintPoint[], { wi
       }),
     ],
   });
-  return frame(plot, "★ marks the Pareto front (dashed): no other allocator is both faster and smaller. Filled circles are native (CPU time of the C loop, peak RSS above the process's baseline); hollow squares are the simulated allocators (a bare TypeScript replay in a fresh worker, arena high water). A lane outlined in vermillion failed mallocs and is left off the front.");
+  return frame(plot, "★ marks the Pareto front (dashed): no other allocator is both faster and smaller. Filled circles are native (CPU time of the C loop, peak RSS above the process's baseline); hollow squares are the simulated allocators (a bare TypeScript replay in a fresh worker, the fastest of its rounds by the wall clock, and the arena high water). A lane outlined in vermillion failed mallocs and is left off the front.");
 }
 
 /** RSS above the baseline (line) and live requested bytes (area) over ops, one row per allocator. */
@@ -213,7 +213,7 @@ export function nativeLatencyChart(rows: readonly NativeLatencyRow[], { width }:
     fy: { label: null, domain: [...NATIVE_ALLOCATORS] },
     color: { domain: ["malloc", "free", "realloc"], range: ["#0072b2", "#e69f00", "#009e73"], legend: true },
     marks: [
-      Plot.rectY(shares, { x1: "lower", x2: "upper", y: "share", fy: "allocator", fill: "op", fillOpacity: 0.55, mixBlendMode: "multiply", tip: { format: { y: (d: number) => `${(100 * d).toFixed(1)}% of sampled ${"ops"}`, x1: false } } }),
+      Plot.rectY(shares, { x1: "lower", x2: "upper", y: "share", fy: "allocator", fill: "op", fillOpacity: 0.55, mixBlendMode: "multiply", tip: { format: { y: (d: number) => `${(100 * d).toFixed(1)}% of sampled ops`, x1: false } } }),
       Plot.frame({ stroke: "var(--theme-foreground-faintest)" }),
     ],
   });

@@ -2,7 +2,7 @@
 // charts take, and the few computations on them that are not drawing: which lanes to show, the
 // Pareto front of speed against footprint, footprint series aligned to one scrubber.
 // Pure functions over plain rows, so they are tested under Node.
-import { HISTOGRAM_BUCKETS, percentilesOf } from "../lib/race/histogram.js";
+import { HISTOGRAM_BUCKETS, percentilesOf } from "../lib/index.js";
 
 export type NativeAllocator = "glibc" | "jemalloc" | "mimalloc" | "tcmalloc";
 export const NATIVE_ALLOCATORS: readonly NativeAllocator[] = ["glibc", "jemalloc", "mimalloc", "tcmalloc"];
@@ -54,6 +54,8 @@ export interface SpeedFootprintPoint {
  * baseline), simulated lanes at (median ns/op of a bare replay, arena high water). Points whose
  * lane failed mallocs never join the front: they did less work.
  */
+// Footprints are drawn on a log scale, so a lane that never raised RSS above its baseline (0) is
+// drawn at one page instead of falling off the chart.
 export function speedFootprintPoints(source: string, native: readonly NativeSummaryRow[], timings: readonly SimulatedTimingRow[], races: readonly SimulatedRaceRow[]): SpeedFootprintPoint[] {
   const points: SpeedFootprintPoint[] = defaultLanes(native, source).map((r) => ({ allocator: r.allocator, kind: "native", nsPerOp: r.nsPerOp, footprintBytes: Math.max(r.peakRssBytes, 4096), failures: 0, onFront: false }));
   for (const t of timings.filter((t) => t.source === source)) {
@@ -116,13 +118,6 @@ export function occupancyFrames(rows: readonly OccupancyRow[]): OccupancyFrame[]
     f.runs[r.run] = { firstPage: r.firstPage, cells: r.cells };
   }
   return [...frames.values()].sort((a, b) => NATIVE_ALLOCATORS.indexOf(a.allocator as NativeAllocator) - NATIVE_ALLOCATORS.indexOf(b.allocator as NativeAllocator) || a.tick - b.tick);
-}
-
-/** Pages that hold less than a quarter of live bytes: resident memory the program is not using. */
-export function sparsePages(frame: OccupancyFrame, below = 64): number {
-  let n = 0;
-  for (const run of frame.runs) for (const c of run.cells) if (c < below) n++;
-  return n;
 }
 
 /**

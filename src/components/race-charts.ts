@@ -2,7 +2,7 @@
 // histograms with p50/p90/p99 marked. The time charts are drawn once per race; moving the rule
 // only moves one absolutely positioned line, so scrubbing never re-renders a Plot.
 import * as Plot from "@observablehq/plot";
-import { HISTOGRAM_BUCKETS, bucketUpperBound, percentilesOf } from "../lib/race/histogram.js";
+import { HISTOGRAM_BUCKETS, bucketUpperBound, percentilesOf } from "../lib/index.js";
 import { LANE_COLORS } from "./palette.js";
 import type { RaceView, TickRow } from "./race-view.js";
 
@@ -40,6 +40,15 @@ export function timelineChart(view: RaceView, { metric, label, width, height = 2
   return root;
 }
 
+/**
+ * The SVG that holds a Plot's marks. With a legend Plot returns a <figure> whose swatches carry
+ * little SVGs of their own, so the chart is the figure's direct SVG child, never "any svg" in it.
+ */
+export function chartSvg(plot: Element): SVGSVGElement | null {
+  if (plot.tagName.toLowerCase() === "svg") return plot as SVGSVGElement;
+  return ([...plot.children].find((child) => child.tagName.toLowerCase() === "svg") as SVGSVGElement | undefined) ?? null;
+}
+
 type ScaledPlot = (HTMLElement | SVGSVGElement) & { scale(name: string): { apply(x: number): number; range?: number[] } | undefined };
 
 /**
@@ -49,7 +58,7 @@ type ScaledPlot = (HTMLElement | SVGSVGElement) & { scale(name: string): { apply
  */
 export function tickRule(plot: Element, view: RaceView, height: number): (tick: number) => void {
   const chart = plot as ScaledPlot;
-  const svg = (chart.tagName.toLowerCase() === "svg" ? chart : chart.querySelector("svg:last-of-type")) as SVGSVGElement | null;
+  const svg = chartSvg(chart);
   const rule = document.createElementNS("http://www.w3.org/2000/svg", "line");
   rule.setAttribute("class", "timeline-rule");
   rule.setAttribute("stroke", "var(--theme-foreground-focus, steelblue)");

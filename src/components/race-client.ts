@@ -16,33 +16,44 @@ interface Pending {
   resolve: (value: never) => void;
   reject: (error: Error) => void;
   callbacks?: RaceCallbacks;
+  /** The worker doing it, so a crash fails only that worker's requests. */
+  worker: WorkerLike;
 }
 
-function spawn(): Worker {
+function spawnRaceWorker(): Worker {
   return new Worker(import.meta.resolve("./race-worker.js"), { type: "module" });
 }
 
+/** What the client needs of a worker (a real Worker, or a stand-in in tests). */
+export type WorkerLike = Pick<Worker, "postMessage" | "terminate"> & {
+  onmessage: ((event: MessageEvent) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+};
+
 export class RaceClient {
-  private raceWorker: Worker | null = null;
-  private inspectWorker: Worker | null = null;
+  private raceWorker: WorkerLike | null = null;
+  private inspectWorker: WorkerLike | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private running = 0;
+
+  /** `spawn` starts a worker; the page uses the real race worker, tests pass one that crashes. */
+  constructor(private readonly spawn: () => WorkerLike = spawnRaceWorker) {}
 
   race(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks = {}): Promise<RaceOutcome> {
     if (this.running && this.raceWorker) {
       this.raceWorker.terminate();
       this.raceWorker = null;
-      this.rejectPending(this.running, "superseded by a newer race");
+      this.rejectPending(this.running, "superseded by a newer race", true);
     }
-    this.raceWorker ??= this.connect(spawn());
+    this.raceWorker ??= this.connect(this.spawn());
     const id = this.nextId++;
     this.running = id;
     return this.send<RaceOutcome>(this.raceWorker, { type: "race", id, setup, previewTick }, callbacks);
   }
 
   inspect(setup: RaceSetup, lane: number, op: number, address: number): Promise<BlockOutcome> {
-    this.inspectWorker ??= this.connect(spawn());
+    this.inspectWorker ??= this.connect(this.spawn());
     return this.send<BlockOutcome>(this.inspectWorker, { type: "inspect", id: this.nextId++, setup, lane, op, address });
   }
 
@@ -50,30 +61,41 @@ export class RaceClient {
     this.raceWorker?.terminate();
     this.inspectWorker?.terminate();
     this.raceWorker = this.inspectWorker = null;
-    for (const id of [...this.pending.keys()]) this.rejectPending(id, "the page moved on");
+    for (const id of [...this.pending.keys()]) this.rejectPending(id, "the page moved on", true);
   }
 
-  private send<T>(worker: Worker, request: WorkerRequest, callbacks?: RaceCallbacks): Promise<T> {
+  private send<T>(worker: WorkerLike, request: WorkerRequest, callbacks?: RaceCallbacks): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(request.id, { resolve: resolve as (value: never) => void, reject, callbacks });
+      this.pending.set(request.id, { resolve: resolve as (value: never) => void, reject, callbacks, worker });
       worker.postMessage(request);
     });
   }
 
-  private rejectPending(id: number, why: string): void {
+  /** Only a race the reader replaced (or left) is superseded; a crash is an error to show. */
+  private rejectPending(id: number, why: string, superseded: boolean): void {
     const pending = this.pending.get(id);
     this.pending.delete(id);
-    pending?.reject(Object.assign(new Error(why), { superseded: true }));
+    pending?.reject(Object.assign(new Error(why), { superseded }));
   }
 
-  private connect(worker: Worker): Worker {
+  private connect(worker: WorkerLike): WorkerLike {
     worker.onmessage = (event: MessageEvent<WorkerReply>) => this.receive(event.data);
     worker.onerror = (event) => {
       event.preventDefault();
-      for (const id of [...this.pending.keys()]) this.rejectPending(id, `the race worker failed: ${event.message || "unknown error"}`);
-      this.raceWorker = this.inspectWorker = null;
+      // The crashed worker is dropped with everything it was doing; the next request starts a
+      // fresh one, so the page recovers as soon as the reader changes a setting.
+      worker.terminate();
+      if (this.raceWorker === worker) { this.raceWorker = null; this.running = 0; }
+      if (this.inspectWorker === worker) this.inspectWorker = null;
+      const why = `the race worker crashed (${event.message || "unknown error"}); change a setting to race again`;
+      for (const id of [...this.workOf(worker)]) this.rejectPending(id, why, false);
     };
     return worker;
+  }
+
+  /** The ids of the requests a worker was given and has not answered. */
+  private workOf(worker: WorkerLike): number[] {
+    return [...this.pending].filter(([, pending]) => pending.worker === worker).map(([id]) => id);
   }
 
   private receive(reply: WorkerReply): void {

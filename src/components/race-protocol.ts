@@ -1,6 +1,5 @@
 // Messages between the page and the race worker (race-worker.ts). Plain data only.
-import type { AllocatorOptions } from "../lib/allocators/types.js";
-import type { LaneSpec } from "../lib/race/race.js";
+import { blockKind, type AllocatorOptions, type LaneSpec, type BlockKind } from "../lib/index.js";
 import type { RaceView } from "./race-view.js";
 
 export type StreamSource =
@@ -18,7 +17,7 @@ export type WorkerRequest =
   | { type: "race"; id: number; setup: RaceSetup; previewTick: number }
   | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number };
 
-export interface BlockInfo { start: number; bytes: number; payload: number; requested: number; state: "free" | "used" | "metadata" | "dead" }
+export interface BlockInfo { start: number; bytes: number; payload: number; requested: number; state: BlockKind }
 
 export type WorkerReply =
   | { type: "progress"; id: number; phase: string; done: number; total: number }
@@ -27,9 +26,5 @@ export type WorkerReply =
   | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
   | { type: "error"; id: number; message: string; line?: number; text?: string };
 
-export function stateOfBlock(start: number, bytes: number, payload: number, requested: number): BlockInfo["state"] {
-  if (requested < 0) return "free";
-  if (requested === 0 && payload === start + bytes) return "metadata";
-  if (requested === 0 && payload === start) return "dead";
-  return "used";
-}
+/** A block's kind from walk()'s sentinels: lib's one decoder. */
+export const stateOfBlock = blockKind;

@@ -1,7 +1,6 @@
 // The build-time races as RaceViews, assembled from the loaders' Arrow tables. Kept apart from
 // race-view.ts so the race worker, which never reads Arrow, does not bundle apache-arrow.
-import type { AllocatorName } from "../lib/allocators/types.js";
-import { HISTOGRAM_BUCKETS, percentilesOf } from "../lib/race/histogram.js";
+import { HISTOGRAM_BUCKETS, percentilesOf, type AllocatorName } from "../lib/index.js";
 import { arrowRows } from "./arrow-rows.js";
 import { tickRowOf, type RaceView } from "./race-view.js";
 

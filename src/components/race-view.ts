@@ -1,9 +1,7 @@
 // The one shape every race view on the site draws from, whether the race ran at build time
 // (Arrow tables) or just now in the page's worker (a RaceResult). Adapters for both live here so
 // components never care where a race came from.
-import type { AllocatorName } from "../lib/allocators/types.js";
-import type { RaceResult } from "../lib/race/race.js";
-import type { Percentiles } from "../lib/race/histogram.js";
+import type { AllocatorName, RaceResult, Percentiles } from "../lib/index.js";
 
 export interface TickRow {
   op: number; liveBytes: number; usedBytes: number; headerBytes: number; reservedBytes: number;

@@ -1,12 +1,9 @@
 // The page's race worker: generates or parses the stream, races it, and answers "what block is
 // under this pixel" by replaying a lane to the scrubbed op. Keeping this off the main thread is
 // what lets the page stay responsive while a race runs.
-import { generateWorkload, isWorkloadName } from "../lib/workloads/index.js";
-import { parseTrace } from "../lib/trace/parse.js";
-import { parseTraceChunks, readableChunks } from "../lib/trace/stream.js";
-import { TraceError, tracePrefix, type Trace } from "../lib/trace/types.js";
-import { race, resolveArenaBytes } from "../lib/race/race.js";
-import type { Allocator } from "../lib/allocators/types.js";
+import {
+  generateWorkload, isWorkloadName, parseTrace, parseTraceChunks, readableChunks, TraceError, tracePrefix, race, resolveArenaBytes, type Trace, type Allocator,
+} from "../lib/index.js";
 import { fromRaceResult } from "./race-view.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
 

@@ -5,14 +5,9 @@
 //
 // A script is a list of lines:  "malloc 48"  ·  "free #2"  ·  "realloc #2 96"
 // where #k names the pointer returned by the k-th malloc line (1-based); a realloc keeps its name.
-import { createAllocator, ALLOCATOR_INFO } from "../lib/allocators/index.js";
-import { MIN_ARENA_BYTES, HeapError, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../lib/allocators/types.js";
-import { FreeListAllocator } from "../lib/allocators/freelist.js";
-import { SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES } from "../lib/allocators/segfit.js";
-import { SlabAllocator, SLAB_BYTES } from "../lib/allocators/slab.js";
-import { orderFor } from "../lib/allocators/buddy.js";
-import { TlsfAllocator, blockSizeFor as tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "../lib/allocators/tlsf.js";
-import { blockSizeFor, HEADER_BYTES as TAG_HEADER_BYTES, MIN_BLOCK } from "../lib/allocators/boundary-tags.js";
+import {
+  createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, FreeListAllocator, SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SlabAllocator, SLAB_BYTES, orderFor, TlsfAllocator, tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats,
+} from "../lib/index.js";
 
 export type StepOp =
   | { kind: "malloc"; size: number; ref: number }

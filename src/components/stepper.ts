@@ -4,7 +4,7 @@
 // (`malloc(48) → 0x0140`), what happened, a line of stats and the strategy's own bookkeeping.
 // The reader controls time: prev/next buttons, a step slider, the script's ops, and ←/→ (Home/End)
 // while the widget has focus.
-import type { AllocatorName, AllocatorOptions } from "../lib/allocators/types.js";
+import type { AllocatorName, AllocatorOptions } from "../lib/index.js";
 import { CELL_COLORS } from "./palette.js";
 import { cellLegend } from "./legend.js";
 import {

@@ -3,9 +3,7 @@
 // strategy page quotes in its prose — computed here from the same rows, so a sentence can never
 // drift from its chart.
 import * as Plot from "@observablehq/plot";
-import { ALLOCATORS, ALLOCATOR_INFO } from "../lib/allocators/index.js";
-import type { AllocatorName } from "../lib/allocators/types.js";
-import { WORKLOAD_INFO, isWorkloadName } from "../lib/workloads/index.js";
+import { ALLOCATORS, ALLOCATOR_INFO, WORKLOAD_INFO, isWorkloadName, type AllocatorName } from "../lib/index.js";
 import { LANE_COLORS } from "./palette.js";
 
 /** A row of data/races.arrow (lib/race/tables.ts, raceSummaryTable). */

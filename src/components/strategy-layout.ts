@@ -3,13 +3,9 @@
 // exports (or, where a constant is private, measured on a real allocator through walk()), so a
 // diagram cannot disagree with the code it describes. Plus two pictures of arrangement: the buddy
 // tree (buddyOf = addr ^ size) and the segregated-fit size classes.
-import { createAllocator } from "../lib/allocators/index.js";
-import type { AllocatorName } from "../lib/allocators/types.js";
-import { FOOTER_BYTES, HEADER_BYTES as TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, PREV_LINK } from "../lib/allocators/boundary-tags.js";
-import { HEADER_BYTES as BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf } from "../lib/allocators/buddy.js";
-import { SEGFIT_CLASSES, segfitClassFloor } from "../lib/allocators/segfit.js";
-import { SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf } from "../lib/allocators/slab.js";
-import { TLSF_HEADER_BYTES, TLSF_MIN_BLOCK } from "../lib/allocators/tlsf.js";
+import {
+  createAllocator, FOOTER_BYTES, TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, PREV_LINK, BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf, SEGFIT_CLASSES, segfitClassFloor, SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf, TLSF_HEADER_BYTES, TLSF_MIN_BLOCK, type AllocatorName,
+} from "../lib/index.js";
 import { CELL_COLORS } from "./palette.js";
 
 type State = 0 | 1 | 2 | 3; // free, used, header, reserved — the palette's order

@@ -1,14 +1,12 @@
-// Knobs, live: inputs generated from an allocator's KnobSpecs (lib/allocators/knobs.ts), and a small
+// Knobs, live: inputs generated from an allocator's KnobSpecs (lib/knobs.ts), and a small
 // race run in the page with the knobs the reader chose — one lane with those knobs and, when they
 // differ from the defaults, one lane with the defaults beside it — whose heat maps and figures
 // update as the knobs move. A value the allocator rejects gets its message, never a blank.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
-import { ALLOCATOR_INFO } from "../lib/allocators/index.js";
-import type { KnobSpec } from "../lib/allocators/knobs.js";
-import type { AllocatorName, AllocatorOptions } from "../lib/allocators/types.js";
-import { race, type LaneResult, type LaneSpec, type RaceResult } from "../lib/race/race.js";
-import { WORKLOAD_INFO, generateWorkload, type WorkloadName } from "../lib/workloads/index.js";
+import {
+  ALLOCATOR_INFO, race, WORKLOAD_INFO, generateWorkload, type KnobSpec, type AllocatorName, type AllocatorOptions, type LaneResult, type LaneSpec, type RaceResult, type WorkloadName,
+} from "../lib/index.js";
 import { heapMap } from "./heap-map.js";
 import { cellLegend } from "./legend.js";
 import { LANE_COLORS } from "./palette.js";

@@ -1,7 +1,7 @@
 // The TLSF index math for one request, worked out live from lib/allocators/tlsf.ts for the page's
 // knob: the block size, the list a free block of that size is stored on, and the list a search
 // starts from (the request rounded up to a list boundary), each with the sizes it holds.
-import { blockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "../lib/allocators/tlsf.js";
+import { tlsfBlockSizeFor as blockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "../lib/index.js";
 
 export function tlsfIndexExample(request: number, { secondLevel = 32, arenaBytes = 2 * 1024 * 1024 }: { secondLevel?: number; arenaBytes?: number } = {}): HTMLElement {
   const g = tlsfGeometry(secondLevel, arenaBytes);

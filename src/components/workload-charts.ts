@@ -2,7 +2,7 @@
 // log2 histograms of sizes and lifetimes, live bytes over time, and one line per allocator for a
 // per-tick metric. Each is (data, options) => Element, called from pages inside resize().
 import * as Plot from "@observablehq/plot";
-import { ALLOCATORS } from "../lib/allocators/index.js";
+import { ALLOCATORS } from "../lib/index.js";
 import type { Bucket, LaneTick, LivePoint } from "./workload-data.js";
 import { formatBytes, formatCount, formatPowerOfTwoBytes, formatPowerOfTwoCount, pct } from "./workload-format.js";
 import { CELL_COLORS, LANE_COLORS } from "./palette.js";

@@ -2,10 +2,7 @@
 // draw: a build-time stream comes from workloads.arrow, races.arrow and ticks.arrow, a live one from
 // profileTrace() and race() in the page, and both end up as the same StreamShape and LaneOutcome,
 // so one set of charts and one ranking rule serve both.
-import { ALLOCATORS } from "../lib/allocators/index.js";
-import type { RaceResult } from "../lib/race/race.js";
-import { bucketUpperBound } from "../lib/race/histogram.js";
-import type { TraceProfile } from "../lib/trace/profile.js";
+import { ALLOCATORS, bucketUpperBound, type RaceResult, type TraceProfile } from "../lib/index.js";
 
 /** One log2 bucket: it counts the values x with upper / 2 < x ≤ upper (x ≤ 1 for upper = 1). */
 export interface Bucket { upper: number; count: number }

@@ -1,6 +1,8 @@
 // Number formats shared by the workload and methodology pages: bytes in binary units, counts with
 // thousands separators, shares as percentages — the same spelling in prose, tables and chart axes.
 
+import { formatBytes as formatLibBytes } from "../lib/index.js";
+
 const COUNT = new Intl.NumberFormat("en-US");
 
 export function formatCount(n: number): string {
@@ -9,12 +11,7 @@ export function formatCount(n: number): string {
 
 /** 838860 → "819.2 KiB"; whole numbers lose their ".0" (2097152 → "2 MiB"). */
 export function formatBytes(bytes: number, digits = 1): string {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
-  const text = unit === 0 ? String(Math.round(value)) : value.toFixed(digits).replace(/\.0+$/, "");
-  return `${text} ${units[unit]}`;
+  return formatLibBytes(bytes, digits);
 }
 
 /** A power of two as an axis tick: 16 → "16 B", 4096 → "4 KiB". */

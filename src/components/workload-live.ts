@@ -1,9 +1,7 @@
 // The live section of a workload page: regenerate the stream with the reader's seed and knobs, profile
 // it and race it through every allocator, right here in the page. A bad knob value comes back as the
 // generator's own RangeError (it quotes the value), which the page shows instead of charts.
-import { generateWorkload, type WorkloadName } from "../lib/workloads/index.js";
-import { profileTrace } from "../lib/trace/profile.js";
-import { race } from "../lib/race/race.js";
+import { generateWorkload, profileTrace, race, type WorkloadName } from "../lib/index.js";
 import { outcomesFromRace, rankLanes, shapeFromProfile, ticksOf, type LaneTick, type RankedLane, type StreamShape } from "./workload-data.js";
 
 export interface LiveRun { shape: StreamShape; ranked: RankedLane[]; ticks: LaneTick[]; arenaBytes: number; ms: number }

@@ -2,12 +2,10 @@
 // says which criterion of the ranking rule decided each place, and a note per allocator that ties
 // its figures to how its strategy works. Nothing here is typed in by hand as a measurement: every
 // figure is read from the race and the stream it raced.
-import { ALLOCATOR_INFO } from "../lib/allocators/index.js";
-import { HEADER_BYTES as BUDDY_HEADER_BYTES, MIN_ORDER as BUDDY_MIN_ORDER } from "../lib/allocators/buddy.js";
-import { SLAB_CLASS_PRESETS } from "../lib/allocators/slab.js";
-import type { AllocatorName } from "../lib/allocators/types.js";
+import {
+  ALLOCATOR_INFO, BUDDY_HEADER_BYTES, MIN_ORDER as BUDDY_MIN_ORDER, SLAB_CLASS_PRESETS, ALLOCATORS, type AllocatorName,
+} from "../lib/index.js";
 import { CELL_COLORS, LANE_COLORS } from "./palette.js";
-import { ALLOCATORS } from "../lib/allocators/index.js";
 import {
   countAbove, decidingCriterion, firstFailureTick, lastTickOf,
   type LaneTick, type RankedLane, type StreamShape,

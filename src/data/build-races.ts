@@ -3,14 +3,11 @@
 // each; the choice of what to race lives here, once.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { WORKLOADS, generateWorkload } from "../lib/workloads/index.js";
-import { parseTrace } from "../lib/trace/parse.js";
-import { race, type RaceOptions } from "../lib/race/race.js";
-import type { Trace } from "../lib/trace/types.js";
-import type { LabelledRace } from "../lib/race/tables.js";
+import { WORKLOADS, generateWorkload, parseTrace, race, type RaceOptions, type Trace } from "../lib/index.js";
+import type { LabelledRace } from "../lib/arrow.js";
 
-import { BUILD_OPS, BUILD_SEED, BUILD_TICKS, BUILD_TRACE_ARENA } from "../components/build-plan.js";
-export { FRAME_EVERY } from "../components/build-plan.js";
+import { BUILD_OPS, BUILD_SEED, BUILD_TICKS, BUILD_TRACE_ARENA } from "./build-plan.js";
+export { FRAME_EVERY } from "./build-plan.js";
 
 const TRACE_DIR = fileURLToPath(new URL("./traces/", import.meta.url));
 

@@ -1,7 +1,7 @@
 // frames-<source>.arrow — the heat-map frames of one build-time race: every FRAME_EVERY-th tick of
 // every allocator, cells as FixedSizeBinary(16384). Deterministic.
 import { parseArgs } from "node:util";
-import { ticksTable, toArrowBytes } from "../lib/race/tables.js";
+import { ticksTable, toArrowBytes } from "../lib/arrow.js";
 import { FRAME_EVERY, runBuildRaces, writeArrow } from "./build-races.js";
 
 const { values } = parseArgs({ options: { source: { type: "string" } } });

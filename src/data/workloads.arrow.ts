@@ -2,9 +2,8 @@
 // metric "size" and "lifetime" (x = log2 bucket upper bound, value = count), "liveBytes" and
 // "liveBlocks" (x = op, value), plus "summary" rows (x = 0) for the headline numbers. Deterministic.
 import { Float64, Table, Utf8, vectorFromArray } from "apache-arrow";
-import { profileTrace } from "../lib/trace/profile.js";
-import { bucketUpperBound } from "../lib/race/histogram.js";
-import { toArrowBytes } from "../lib/race/tables.js";
+import { profileTrace, bucketUpperBound } from "../lib/index.js";
+import { toArrowBytes } from "../lib/arrow.js";
 import { buildSources, writeArrow } from "./build-races.js";
 
 const source: string[] = [], metric: string[] = [], x: number[] = [], value: number[] = [];

@@ -53,6 +53,43 @@ describe("npm run race", () => {
     expect(out).toMatch(/tiny\.rep: 6 ops, 16 MiB arena per allocator/);
   });
 
+  it("races one allocator twice with different knobs, with distinct labels in the leaderboard and --out", () => {
+    const dir = mkdtempSync(join(tmpdir(), "heapforge-cli-"));
+    const out = join(dir, "race.arrow");
+    const { code, out: text } = cli("--workload", "larson:minSize=64,maxSize=512", "--ops", "3000", "--ticks", "4",
+      "--allocators", "freelist:placement=best,order=address,freelist,segfit:searchLimit=0", "--out", out);
+    expect(code).toBe(0);
+    expect(text).toMatch(/^freelist:placement=best,order=address\s/m);
+    expect(text).toMatch(/^freelist\s/m);
+    expect(text).toMatch(/^segfit:searchLimit=0\s/m);
+    const table = tableFromIPC(readFileSync(out));
+    expect(table.getChild("allocator")!.toArray()).toEqual(["freelist", "freelist", "segfit"]);
+    expect(table.getChild("label")!.toArray()).toEqual(["freelist:placement=best,order=address", "freelist", "segfit:searchLimit=0"]);
+    // The knobs reached the lanes: best fit with address order differs from the default first fit.
+    const util = table.getChild("utilization")!.toArray();
+    expect(util[0]).not.toBe(util[1]);
+  });
+
+  it("--list prints every allocator's and workload's knobs with defaults and exits 0", () => {
+    const { code, out } = cli("--list");
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ +placement +first \| next \| best +\(default first\)$/m);
+    expect(out).toMatch(/^ +maxSize +1\.\.65536 +\(default 1000\)$/m);
+  });
+
+  it("--help documents the knob syntax and --list", () => {
+    const { code, out } = cli("--help");
+    expect(code).toBe(0);
+    expect(out).toMatch(/--allocators freelist:placement=best,order=address/);
+    expect(out).toMatch(/--list/);
+  });
+
+  it("a bad knob exits 2 naming it", () => {
+    const { code, err } = cli("--workload", "larson", "--ops", "100", "--allocators", "freelist:placement=worst");
+    expect(code).toBe(2);
+    expect(err).toMatch(/invalid freelist knob placement: "worst"/);
+  });
+
   it("exits 2 with the usage on bad arguments", () => {
     for (const args of [[], ["--workload", "nope"], ["--workload", "larson", "--allocators", "tcmalloc"], ["--workload", "larson", "--arena", "3000"], ["--bogus"], ["--workload", "larson", "--trace", "x.rep"], ["--workload", "larson", "--ops", "-5"]]) {
       const { code, err } = cli(...args);

@@ -2,7 +2,7 @@
 // bad knob with a message, fits a 400-pixel screen and logs no error.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const browser = chromiumPath();
@@ -47,7 +47,7 @@ describe.skipIf(!browser)("labs: external fragmentation, placement, size classes
     it(`/${path} loads with no console error, failed request or off-machine request`, async () => {
       const { page, log } = await openPage(site, path);
       await expect.poll(() => page.locator(".heap-grid canvas").count(), SLOW).toBeGreaterThan(1);
-      await page.waitForTimeout(500);
+      await waitForSettled(page);
       expect(log.errors).toEqual([]);
       expect(log.failed).toEqual([]);
       expect(log.external).toEqual([]);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import config from "../../observablehq.config.js";
 import { ALLOCATORS } from "../../lib/index.js";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
 
 type ConfigPage = { path: string; pages?: ConfigPage[] };
 /** Every page in the site map, "" for the home page. */
@@ -19,7 +19,7 @@ describe.skipIf(!browser)("the site in Chromium", () => {
   for (const path of PAGES) {
     it(`/${path} loads with no console error, failed request or off-machine request`, async () => {
       const { page, log } = await openPage(site, path);
-      await page.waitForTimeout(300);
+      await waitForSettled(page);
       expect(log.errors).toEqual([]);
       expect(log.failed).toEqual([]);
       expect(log.external).toEqual([]);

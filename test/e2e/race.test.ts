@@ -102,4 +102,69 @@ describe.skipIf(!browser)("the race page", () => {
     expect(await page.locator(".race-status").last().innerText()).toMatch(/512 KiB arena/);
     await page.close();
   });
+
+  it("race: the scrubber's rule sits on each 'Over time' chart's x scale, at the lines' ends on the last tick", async () => {
+    const { page } = await openPage(site, "", { width: 1440, height: 900 });
+    await expect.poll(() => page.locator(".timeline-rule[visibility=visible]").count(), { timeout: 20_000 }).toBe(4);
+    const placements = () => page.evaluate(() => [...document.querySelectorAll(".timeline-rule")].map((rule) => {
+      const svg = (rule as SVGLineElement).ownerSVGElement!;
+      const lines = [...svg.querySelectorAll('g[aria-label="line"] path')].map((path) => path.getBoundingClientRect());
+      return {
+        title: svg.closest("div")?.parentElement?.querySelector("h3")?.textContent ?? "",
+        ruleX: rule.getBoundingClientRect().x,
+        linesLeft: Math.min(...lines.map((box) => box.left)),
+        linesRight: Math.max(...lines.map((box) => box.right)),
+      };
+    }));
+    const atEnd = await placements();
+    expect(atEnd.map((p) => p.title)).toEqual(["Fragmentation score", "Live bytes", "High-water mark", "Failures"]);
+    for (const chart of atEnd) expect(Math.abs(chart.ruleX - chart.linesRight), chart.title).toBeLessThanOrEqual(2);
+    await page.getByRole("button", { name: "step back" }).click();
+    for (const chart of await placements()) {
+      expect(chart.ruleX, chart.title).toBeGreaterThanOrEqual(chart.linesLeft - 1);
+      expect(chart.ruleX, chart.title).toBeLessThan(chart.linesRight - 1);
+    }
+    await page.close();
+  });
+
+  it("race: at 1440 px the leaderboard shows every column without scrolling or clipping", async () => {
+    const { page } = await openPage(site, "", { width: 1440, height: 900 });
+    await expect.poll(() => page.locator(".leaderboard tbody tr").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const fit = await page.evaluate(() => {
+      const form = document.querySelector(".leaderboard form")!;
+      const lastHeader = [...document.querySelectorAll(".leaderboard thead th")].at(-1)!.getBoundingClientRect();
+      return { hidden: form.scrollWidth - form.clientWidth, lastRight: lastHeader.right, formRight: form.getBoundingClientRect().right, viewport: innerWidth };
+    });
+    expect(fit.hidden).toBeLessThanOrEqual(0);
+    expect(fit.lastRight).toBeLessThanOrEqual(fit.formRight);
+    expect(fit.lastRight).toBeLessThanOrEqual(fit.viewport);
+    await page.close();
+  });
+
+  it("race: a race worker that throws shows a message instead of 'racing…', and the next setting races again", async () => {
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The first race worker the page starts is swapped for one that throws on its first message.
+    await page.addInitScript(() => {
+      const RealWorker = window.Worker;
+      let crashed = false;
+      window.Worker = class extends RealWorker {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          if (!crashed && String(url).includes("race-worker")) {
+            crashed = true;
+            const source = "self.onmessage = () => { throw new RangeError('a worker that throws'); };";
+            super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
+          } else super(url, options);
+        }
+      };
+    });
+    await page.goto(site.url + "?stream=larson&mode=live&ops=3000&seed=1", { waitUntil: "networkidle" });
+    await expect.poll(() => page.locator(".race-error").count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator(".race-error").innerText()).toMatch(/race worker crashed .*a worker that throws/);
+    await page.getByRole("spinbutton", { name: "seed" }).fill("2");
+    await page.getByRole("spinbutton", { name: "seed" }).press("Enter");
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms/);
+    expect(await page.locator(".race-error").count()).toBe(0);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    await page.close();
+  });
 });

@@ -10,8 +10,18 @@ import { chromium, type Browser, type Page } from "playwright-core";
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
+/** Debian's Chromium, or the one HEAPFORGE_CHROMIUM names (then only that one). */
 export function chromiumPath(): string | null {
-  return CHROMIUM_CANDIDATES.find((path) => existsSync(path)) ?? null;
+  const candidates = process.env.HEAPFORGE_CHROMIUM ? [process.env.HEAPFORGE_CHROMIUM] : CHROMIUM_CANDIDATES;
+  return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+/**
+ * True when the browser tests must run rather than skip: `.ci/run` sets HEAPFORGE_REQUIRE_BROWSER=1
+ * so that a Chromium it could not install fails CI (browser-required.test.ts) instead of passing it.
+ */
+export function browserRequired(): boolean {
+  return process.env.HEAPFORGE_REQUIRE_BROWSER === "1";
 }
 
 function newestMtime(dir: string): number {
@@ -69,7 +79,7 @@ export function ensureBuilt(): void {
 
 export interface Site { url: string; browser: Browser; close(): Promise<void> }
 
-const BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /**
  * Serves the built site and launches Chromium. With HEAPFORGE_SITE_URL set (e.g. to a running
@@ -119,6 +129,21 @@ export async function openPage(site: Site, path: string, viewport = { width: 128
   });
   await page.goto(site.url + path.replace(/^\//, ""), { waitUntil: "networkidle" });
   return { page, log };
+}
+
+/**
+ * Waits until a page has finished its work, so an assertion of "no errors" sees all of it: no
+ * Framework cell is still pending (<observablehq-loading>), no status line still reads as work in
+ * progress ("racing…", "Waiting for the whole race…": statuses end in an ellipsis while busy), and
+ * the browser has painted two frames since. A condition, not a fixed wait.
+ */
+export async function waitForSettled(page: Page, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(() => {
+    if (document.querySelector("observablehq-loading")) return false;
+    const busy = [...document.querySelectorAll(".race-status, .race-progress")].some((element) => /…\s*$/.test(element.textContent ?? ""));
+    return !busy;
+  }, undefined, { timeout, polling: 100 });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
 }
 
 /** A hash of each heat map's pixels (.heap-grid canvases), to tell whether a repaint changed them. */

@@ -3,7 +3,7 @@
 // and nothing overflows a 400 px screen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
 
 const STRATEGIES = ["bump", "freelist", "segfit", "buddy", "slab", "tlsf"] as const;
 
@@ -35,7 +35,7 @@ describe.skipIf(!browser)("the strategy pages in Chromium", () => {
     it(`${name}: loads with no console error, failed request or off-machine request`, async () => {
       const { page, log } = await openPage(site, path);
       await expect.poll(() => page.locator(".stepper").count()).toBe(1);
-      await page.waitForTimeout(300);
+      await waitForSettled(page);
       expect(log.errors).toEqual([]);
       expect(log.failed).toEqual([]);
       expect(log.external).toEqual([]);

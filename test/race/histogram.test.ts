@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bucketOf, bucketUpperBound, newHistogram, percentile, percentilesOf, recordValue } from "../../lib/race/histogram.js";
+import { bucketOf, bucketUpperBound, newHistogram, percentile, percentilesOf, recordValue } from "../../lib/histogram.js";
 
 describe("log2 histograms", () => {
   it("bucket i holds 2^(i-1) < x ≤ 2^i, bucket 0 holds x ≤ 1", () => {

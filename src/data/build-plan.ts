@@ -1,4 +1,4 @@
-// What the build-time races are: shared by the data loaders (src/data/build-races.ts) and the
+// What the build-time races are: shared by the data loaders (build-races.ts, beside it) and the
 // pages that re-create a build-time race in the worker (to answer hovers), so both agree.
 export const BUILD_SEED = 1;
 export const BUILD_OPS = 200_000;

@@ -1,4 +1,4 @@
-// The allocator contract (DESIGN.md, "The public API of lib"). Every allocator keeps all of its
+// The allocator contract (docs/architecture.md, "The lib API"). Every allocator keeps all of its
 // metadata — headers, footers, free-list links, bitmaps, slab headers — inside `bytes`, at the
 // offsets a C allocator would use, so that `walk()` and the heat maps show the real layout.
 

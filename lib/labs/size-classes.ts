@@ -273,7 +273,7 @@ export interface SizeClassPoint {
   /** Mean probes per operation: total probes / ops replayed. */
   probesPerOp: number;
   probesP99: number;
-  /** Internal fragmentation: reserved / (used + reserved), averaged over the ticks (DESIGN.md, "Metrics"). */
+  /** Internal fragmentation: reserved / (used + reserved), averaged over the ticks (docs/architecture.md, "Metrics"). */
   waste: number;
   /** Peak live requested bytes / high-water mark. */
   utilization: number;

@@ -1,6 +1,7 @@
-// The page side of the lab worker. A new run supersedes one still going: the busy worker is
-// terminated and a fresh one started, so a reader dragging a knob never waits for stale results.
+// The page side of the lab worker, on a SupersedingWorker: a new run replaces one still going, so a
+// reader dragging a knob never waits for stale results; a crash is a message, then a fresh worker.
 import type { LabJobs, LabName, LabReply } from "./lab-offthread-protocol.js";
+import { SupersedingWorker, isSuperseded } from "./superseding-worker.js";
 
 export interface LabOutcome<L extends LabName> { payload: LabJobs[L]["payload"]; ms: number }
 
@@ -9,55 +10,17 @@ function spawn(): Worker {
 }
 
 export class LabRunner {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private pending: { id: number; resolve: (value: never) => void; reject: (error: Error) => void } | null = null;
+  private readonly runs = new SupersedingWorker<LabReply>(spawn, "the lab worker");
 
   run<L extends LabName>(lab: L, options: LabJobs[L]["options"]): Promise<LabOutcome<L>> {
-    if (this.pending) {
-      this.worker?.terminate();
-      this.worker = null;
-      this.settle(null, Object.assign(new Error("superseded by a newer run"), { superseded: true }));
-    }
-    const worker = (this.worker ??= this.connect(spawn()));
-    const id = this.nextId++;
-    return new Promise<LabOutcome<L>>((resolve, reject) => {
-      this.pending = { id, resolve: resolve as (value: never) => void, reject };
-      worker.postMessage({ id, lab, options });
-    });
+    return this.runs.run<LabOutcome<L>>((id) => ({ id, lab, options }), (reply) =>
+      reply.type === "result" ? { value: { payload: reply.payload as LabJobs[L]["payload"], ms: reply.ms } } : { error: new Error(reply.message) });
   }
 
   terminate(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.settle(null, Object.assign(new Error("the page moved on"), { superseded: true }));
-  }
-
-  private connect(worker: Worker): Worker {
-    worker.onmessage = (event: MessageEvent<LabReply>) => {
-      const reply = event.data;
-      if (!this.pending || reply.id !== this.pending.id) return;
-      if (reply.type === "result") this.settle({ payload: reply.payload, ms: reply.ms }, null);
-      else this.settle(null, new Error(reply.message));
-    };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.worker = null;
-      this.settle(null, new Error(`the lab worker failed: ${event.message || "unknown error"}`));
-    };
-    return worker;
-  }
-
-  private settle(value: unknown, error: Error | null): void {
-    const pending = this.pending;
-    this.pending = null;
-    if (!pending) return;
-    if (error) pending.reject(error);
-    else pending.resolve(value as never);
+    this.runs.terminate();
   }
 }
 
 /** True for the rejection of a run that a newer one replaced: not an error to show. */
-export function isSupersededRun(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { superseded?: boolean }).superseded === true;
-}
+export const isSupersededRun = isSuperseded;

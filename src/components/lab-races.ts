@@ -5,6 +5,7 @@
 import type { AllocatorName, AllocatorOptions, ClaimCheck, PlacementPoint, ClassSpacing, SizeClassPoint } from "../lib/index.js";
 import type { StreamSource } from "./race-protocol.js";
 import type { RaceView } from "./race-view.js";
+import { SupersedingWorker, isSuperseded } from "./superseding-worker.js";
 
 export type LabRaceRequest =
   | { type: "placement"; id: number; stream: StreamSource; arenaBytes: number | "auto"; ticks: number }
@@ -48,69 +49,27 @@ function spawn(): Worker {
 }
 
 export class LabRaces {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private current: { id: number; resolve: (reply: LabRaceResult) => void; reject: (error: Error) => void; callbacks: LabRaceCallbacks } | null = null;
+  private readonly runs = new SupersedingWorker<LabRaceReply>(spawn, "the lab worker");
 
   run(job: LabRaceJob, callbacks: LabRaceCallbacks = {}): Promise<LabRaceResult> {
-    if (this.current) {
-      this.worker?.terminate();
-      this.worker = null;
-      this.current.reject(superseded("superseded by a newer run"));
-      this.current = null;
-    }
-    const worker = (this.worker ??= this.connect(spawn()));
-    const id = this.nextId++;
-    return new Promise<LabRaceResult>((resolve, reject) => {
-      this.current = { id, resolve, reject, callbacks };
-      worker.postMessage({ ...job, id } as LabRaceRequest);
+    return this.runs.run<LabRaceResult>((id) => ({ ...job, id }) as LabRaceRequest, (reply) => {
+      switch (reply.type) {
+        case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
+        case "sweep-row": {
+          const { type: _type, id: _id, ...row } = reply;
+          callbacks.onRow?.(row);
+          return undefined;
+        }
+        case "error": return { error: new Error(reply.message) };
+        default: return { value: reply };
+      }
     });
   }
 
   terminate(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.current?.reject(superseded("the page moved on"));
-    this.current = null;
+    this.runs.terminate();
   }
-
-  private connect(worker: Worker): Worker {
-    worker.onmessage = (event: MessageEvent<LabRaceReply>) => this.receive(event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.current?.reject(new Error(`the lab worker failed: ${event.message || "unknown error"}`));
-      this.current = null;
-      this.worker = null;
-    };
-    return worker;
-  }
-
-  private receive(reply: LabRaceReply): void {
-    const current = this.current;
-    if (!current || current.id !== reply.id) return;
-    switch (reply.type) {
-      case "progress": current.callbacks.onProgress?.(reply.phase, reply.done, reply.total); return;
-      case "sweep-row": {
-        const { type: _type, id: _id, ...row } = reply;
-        current.callbacks.onRow?.(row);
-        return;
-      }
-      case "error":
-        this.current = null;
-        current.reject(new Error(reply.message));
-        return;
-      default:
-        this.current = null;
-        current.resolve(reply);
-    }
-  }
-}
-
-function superseded(message: string): Error {
-  return Object.assign(new Error(message), { superseded: true });
 }
 
 /** True for the rejection of a run that a newer one replaced: not an error to show. */
-export function isSupersededRun(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { superseded?: boolean }).superseded === true;
-}
+export const isSupersededRun = isSuperseded;

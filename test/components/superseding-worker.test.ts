@@ -1,0 +1,74 @@
+// The one superseding-worker client the race page and the labs share, under Node with stand-in
+// workers: the newest job wins, progress does not settle, a crash is an error and then a fresh worker.
+import { describe, expect, it } from "vitest";
+import { SupersedingWorker, isSuperseded, type WorkerLike } from "../../src/components/superseding-worker.js";
+
+type Reply = { id: number; type: "progress" | "done" };
+
+/** A worker that answers each message with progress then done, stays silent, or throws. */
+class StandIn implements WorkerLike {
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  terminated = false;
+  constructor(private readonly behaviour: "answer" | "hang" | "crash") {}
+  postMessage(message: { id: number }): void {
+    queueMicrotask(() => {
+      if (this.terminated) return;
+      if (this.behaviour === "crash") this.onerror?.({ message: "Uncaught TypeError: x is undefined", preventDefault() {} } as ErrorEvent);
+      if (this.behaviour !== "answer") return;
+      this.onmessage?.({ data: { id: message.id, type: "progress" } } as MessageEvent);
+      this.onmessage?.({ data: { id: message.id, type: "done" } } as MessageEvent);
+    });
+  }
+  terminate(): void { this.terminated = true; }
+}
+
+function runnerOf(behaviours: Array<"answer" | "hang" | "crash">) {
+  const spawned: StandIn[] = [];
+  const runner = new SupersedingWorker<Reply>(() => {
+    const worker = new StandIn(behaviours[spawned.length] ?? "answer");
+    spawned.push(worker);
+    return worker;
+  }, "the test worker");
+  const progress: number[] = [];
+  const run = () => runner.run((id) => ({ id }), (reply) => {
+    if (reply.type === "progress") { progress.push(reply.id); return undefined; }
+    return { value: reply.id };
+  });
+  return { runner, spawned, progress, run };
+}
+
+describe("superseding worker", () => {
+  it("superseding worker: progress replies keep a job waiting, the final one settles it", async () => {
+    const { run, progress, spawned } = runnerOf(["answer"]);
+    expect(await run()).toBe(1);
+    expect(await run()).toBe(2);
+    expect(progress).toEqual([1, 2]);
+    expect(spawned.length).toBe(1);
+  });
+
+  it("superseding worker: a new job terminates the busy worker and rejects the old job as superseded", async () => {
+    const { run, spawned } = runnerOf(["hang", "answer"]);
+    const first = run().then(() => null, (error: unknown) => error);
+    const second = run();
+    expect(isSuperseded(await first)).toBe(true);
+    expect(await second).toBe(2);
+    expect(spawned[0].terminated).toBe(true);
+  });
+
+  it("superseding worker: a crash rejects the job with a message (not superseded), and the next job gets a fresh worker", async () => {
+    const { run, spawned } = runnerOf(["crash", "answer"]);
+    const error = await run().then(() => null, (e: unknown) => e);
+    expect(isSuperseded(error)).toBe(false);
+    expect((error as Error).message).toBe("the test worker crashed (Uncaught TypeError: x is undefined); change a setting to run it again");
+    expect(await run()).toBe(2);
+    expect(spawned.map((worker) => worker.terminated)).toEqual([true, false]);
+  });
+
+  it("superseding worker: terminate() rejects the running job as superseded", async () => {
+    const { runner, run } = runnerOf(["hang"]);
+    const job = run().then(() => null, (e: unknown) => e);
+    runner.terminate();
+    expect(isSuperseded(await job)).toBe(true);
+  });
+});

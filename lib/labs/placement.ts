@@ -43,12 +43,17 @@ export const PLACEMENT_POLICIES: readonly PlacementPolicy[] = [
 /** Segregated fit over the same boundary tags: a reference point that is not a list policy. */
 export const SEGFIT_REFERENCE_LABEL = "segregated fit (reference)";
 
+// Johnstone and Wilson measure the heap alone, and the fragmentation figure below compares the
+// heap's high water with the blocks in it: a block mapped outside the arena (the large-object
+// path) would leave the heap and make the figure negative. So every lane keeps every block in it.
+const HEAP_ONLY = { largeThreshold: 0 } as const;
+
 /** The six free-list lanes, plus segfit as a reference when asked. */
 export function placementLanes({ reference = true }: { reference?: boolean } = {}): LaneSpec[] {
   const lanes: LaneSpec[] = PLACEMENT_POLICIES.map((policy) => ({
-    allocator: "freelist", label: policy.label, options: { placement: policy.placement, order: policy.order },
+    allocator: "freelist", label: policy.label, options: { placement: policy.placement, order: policy.order, ...HEAP_ONLY },
   }));
-  if (reference) lanes.push({ allocator: "segfit", label: SEGFIT_REFERENCE_LABEL });
+  if (reference) lanes.push({ allocator: "segfit", label: SEGFIT_REFERENCE_LABEL, options: HEAP_ONLY });
   return lanes;
 }
 

@@ -80,6 +80,11 @@ export class MtraceReader {
   private lessStart = 0;
   private lessEnd = 0;
 
+  /** Lines read so far, across every piece. */
+  get linesRead(): number {
+    return this.cursor.line;
+  }
+
   read(text: string): void {
     const cursor = this.cursor;
     cursor.load(text);

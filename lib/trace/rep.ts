@@ -67,6 +67,11 @@ export class RepReader {
   private readonly numberTexts: string[] = [];
   private opsRead = 0;
 
+  /** Lines read so far, across every piece. */
+  get linesRead(): number {
+    return this.cursor.line;
+  }
+
   read(text: string): void {
     const cursor = this.cursor;
     cursor.load(text);

@@ -24,7 +24,6 @@ export class TraceTextParser {
   private head = "";
   /** The partial last line of what has arrived. */
   private rest = "";
-  private linesSeen = 0;
 
   constructor(name = "trace") {
     this.name = name;
@@ -40,15 +39,13 @@ export class TraceTextParser {
     const pending = this.rest.length ? this.rest + chunk : chunk;
     const cut = pending.lastIndexOf("\n");
     if (cut < 0) {
-      if (pending.length > MAX_LINE_CHARS) throw new TraceError(`a line longer than ${MAX_LINE_CHARS} characters: this is not a trace`, this.linesSeen + 1);
+      if (pending.length > MAX_LINE_CHARS) throw new TraceError(`a line longer than ${MAX_LINE_CHARS} characters: this is not a trace`, this.linesRead() + 1);
       this.rest = pending;
       return;
     }
     this.rest = pending.slice(cut + 1);
-    if (this.rest.length > MAX_LINE_CHARS) throw new TraceError(`a line longer than ${MAX_LINE_CHARS} characters: this is not a trace`, this.linesSeen + 1);
-    const complete = pending.slice(0, cut + 1);
-    this.linesSeen += countLines(complete);
-    this.reader!.read(complete);
+    if (this.rest.length > MAX_LINE_CHARS) throw new TraceError(`a line longer than ${MAX_LINE_CHARS} characters: this is not a trace`, this.linesRead() + 1);
+    this.reader!.read(pending.slice(0, cut + 1));
   }
 
   /** Reads the last line (if the text did not end with a line break) and returns the trace. */
@@ -64,18 +61,17 @@ export class TraceTextParser {
     return this.reader!.finish(this.name);
   }
 
+  /** Lines read so far, counted by the reader's own cursor (no second pass over the text). */
+  private linesRead(): number {
+    return this.reader?.linesRead ?? 0;
+  }
+
   private start(): string {
     const text = this.head.charCodeAt(0) === BOM ? this.head.slice(1) : this.head;
     this.head = "";
     this.reader = detectTraceFormat(text) === "rep" ? new RepReader() : new MtraceReader();
     return text;
   }
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) n++;
-  return n;
 }
 
 /**

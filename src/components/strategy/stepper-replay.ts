@@ -6,7 +6,7 @@
 // A script is a list of lines:  "malloc 48"  ·  "free #2"  ·  "realloc #2 96"
 // where #k names the pointer returned by the k-th malloc line (1-based); a realloc keeps its name.
 import {
-  createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, FreeListAllocator, SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SlabAllocator, SLAB_BYTES, orderFor, TlsfAllocator, tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats,
+  createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, FreeListAllocator, SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SlabAllocator, SLAB_BYTES, orderFor, TlsfAllocator, tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK, type Allocator, type BuiltinAllocatorName, type AllocatorOptions, type AllocatorStats,
 } from "../../lib/index.js";
 
 export type StepOp =
@@ -47,7 +47,7 @@ export interface TlsfListSummary { fl: number; sl: number; floor: number; ceilin
 export interface SlabSummary { start: number; state: "classed" | "pooled" | "never carved"; objectBytes: number; live: number; capacity: number }
 
 export interface Replay {
-  allocator: AllocatorName;
+  allocator: BuiltinAllocatorName;
   arenaBytes: number;
   states: StepState[];
 }
@@ -77,7 +77,7 @@ export function parseScript(script: string | readonly string[]): StepOp[] {
 }
 
 /** Replays `script` on a fresh `name` allocator (knobs in `options`) and records every step. */
-export function replay(name: AllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
+export function replay(name: BuiltinAllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
   const ops = parseScript(script);
   const allocator = createAllocator(name, { ...options, arenaBytes });
   const pointers = new Map<number, number>(); // #k → payload address, -1 for NULL
@@ -199,7 +199,7 @@ function bumpCursor(blocks: readonly WalkBlock[], arenaBytes: number): number {
 }
 
 function detailOf(allocator: Allocator, blocks: readonly WalkBlock[]): StateDetail {
-  switch (allocator.name) {
+  switch (allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
       const dead = blocks.filter(isDead);
       return {
@@ -323,7 +323,7 @@ function classRange(k: number): string {
   return next <= 1024 ? `${floor}–${next - 1} B` : `${floor / 1024}–${next / 1024} KiB`;
 }
 
-function emptyArenaEffect(name: AllocatorName, allocator: Allocator, blocks: readonly WalkBlock[]): string {
+function emptyArenaEffect(name: BuiltinAllocatorName, allocator: Allocator, blocks: readonly WalkBlock[]): string {
   const size = bytesText(allocator.arenaBytes);
   switch (name) {
     case "bump": return `A ${size} arena with the cursor at ${hex(bumpCursor(blocks, allocator.arenaBytes))}: everything past it is free.`;
@@ -399,7 +399,7 @@ function describePlacement(c: StepContext, payload: number): string {
   const source = blockAt(c.before, block.start);
   const splits = c.stats.splits - c.statsBefore.splits;
   const probes = c.stats.probes - c.statsBefore.probes;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
       const cursorBefore = bumpCursor(c.before, c.allocator.arenaBytes);
       const cursorAfter = bumpCursor(c.after, c.allocator.arenaBytes);
@@ -495,7 +495,7 @@ function slabCarved(blocks: readonly WalkBlock[], slab: number, objectBytes: num
 
 function describeFailure(c: StepContext, size: number): string {
   const largest = largestFree(c.after);
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "slab": {
       const largestClass = Math.max(...(c.allocator as SlabAllocator).classes);
       if (size > largestClass) return `No class holds ${bytesText(size)}: the largest is ${bytesText(largestClass)}, and a pure slab allocator has nowhere else to put it. NULL.`;
@@ -520,7 +520,7 @@ function describeRelease(c: StepContext, old: WalkBlock, lowercase = false): str
 
 function releaseText(c: StepContext, old: WalkBlock): string {
   const now = blockAt(c.after, old.start)!;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
       const detail = c.detailAfter as Extract<StateDetail, { kind: "bump" }>;
       if (detail.live === 0 && detail.cursor === BUMP_FIRST_BLOCK && isFree(now)) {
@@ -585,6 +585,6 @@ function capitalize(text: string): string {
 }
 
 /** The knob values a replay used, for a caption. */
-export function knobSummary(name: AllocatorName, options: AllocatorOptions): string {
+export function knobSummary(name: BuiltinAllocatorName, options: AllocatorOptions): string {
   return ALLOCATOR_INFO[name].knobs.map((knob) => `${knob.label.toLowerCase()}: ${String(options[knob.name] ?? knob.default)}`).join(", ");
 }

@@ -57,6 +57,18 @@ describe("import rules", () => {
     expect(violations(["src/data"], (_, target) => target.startsWith("src/components/"))).toEqual([]);
   });
 
+  it("architecture: components live in one folder per page family and import only their own folder, core/ and worker/", () => {
+    const FAMILIES = new Set(["core", "race", "worker", "strategy", "workload", "lab", "method", "native"]);
+    const folderOf = (path: string) => path.split("/")[2];
+    const loose = sourceFiles("src/components").filter((file) => !FAMILIES.has(folderOf(file)) || file.split("/").length !== 4);
+    expect(loose).toEqual([]);
+    expect(violations(["src/components"], (file, target) => {
+      if (!target.startsWith("src/components/")) return false;
+      const to = folderOf(target);
+      return to !== folderOf(file) && to !== "core" && to !== "worker";
+    })).toEqual([]);
+  });
+
   it("architecture: lib imports nothing from the site, the CLI or Node", () => {
     expect(violations(["lib"], (_, target) => !target.startsWith("lib/"))).toEqual([]);
     const nodeImports = sourceFiles("lib").flatMap((file) => importsOf(readFileSync(join(ROOT, file), "utf8"))

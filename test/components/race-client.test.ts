@@ -1,8 +1,8 @@
 // The race page's worker client under Node, with stand-in workers: a crash is an error the page
 // shows (not a superseded race it hides), and the next race starts a fresh worker.
 import { describe, expect, it } from "vitest";
-import { RaceClient, isSuperseded, type WorkerLike } from "../../src/components/race-client.js";
-import type { RaceSetup, WorkerRequest } from "../../src/components/race-protocol.js";
+import { RaceClient, isSuperseded, type WorkerLike } from "../../src/components/worker/race-client.js";
+import type { RaceSetup, WorkerRequest } from "../../src/components/worker/race-protocol.js";
 
 type Behaviour = "crash" | "answer" | "hang";
 

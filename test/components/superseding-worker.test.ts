@@ -1,7 +1,7 @@
 // The one superseding-worker client the race page and the labs share, under Node with stand-in
 // workers: the newest job wins, progress does not settle, a crash is an error and then a fresh worker.
 import { describe, expect, it } from "vitest";
-import { SupersedingWorker, isSuperseded, type WorkerLike } from "../../src/components/superseding-worker.js";
+import { SupersedingWorker, isSuperseded, type WorkerLike } from "../../src/components/worker/superseding.js";
 
 type Reply = { id: number; type: "progress" | "done" };
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { blockKind, createAllocator, formatBytes, parseByteSize, parseKnobText, type KnobSpec } from "../../lib/index.js";
 import { parseArena } from "../../cli/args.js";
-import { parseArenaChoice } from "../../src/components/arena-choices.js";
+import { parseArenaChoice } from "../../src/components/core/arena-choices.js";
 
 describe("byte sizes", () => {
   it("bytes: binary units in any case, with or without a space, short or long", () => {

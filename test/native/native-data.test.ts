@@ -5,11 +5,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { WORKLOADS } from "../../lib/index.js";
-import { arrowRows } from "../../src/components/arrow-rows.js";
+import { arrowRows } from "../../src/components/core/arrow-rows.js";
 import {
   NATIVE_ALLOCATORS, defaultLanes, footprintAt, markParetoFront, occupancyFrames, provenanceLine, speedFootprintPoints, staircaseWaste,
   type FootprintRow, type NativeProvenance, type NativeSummaryRow, type OccupancyRow, type StaircaseRow,
-} from "../../src/components/native-data.js";
+} from "../../src/components/native/data.js";
 
 const RECORDED = fileURLToPath(new URL("../../src/data/native-recorded/", import.meta.url));
 const SAMPLES = readdirSync(fileURLToPath(new URL("../../src/data/traces/", import.meta.url))).filter((f) => f.endsWith(".mtrace")).map((f) => f.replace(".mtrace", ""));

@@ -1,0 +1,30 @@
+// Messages between the page and the race worker (race-worker.ts). Plain data only.
+import { blockKind, type AllocatorOptions, type LaneSpec, type BlockKind } from "../../lib/index.js";
+import type { RaceView } from "../core/race-view.js";
+
+export type StreamSource =
+  | { kind: "workload"; workload: string; seed: number; ops: number; knobs?: Record<string, unknown> }
+  | { kind: "trace"; name: string; url?: string; text?: string; file?: Blob; ops?: number };
+
+export interface RaceSetup {
+  stream: StreamSource;
+  arenaBytes: number | "auto";
+  lanes: Array<Pick<LaneSpec, "allocator" | "label"> & { options?: AllocatorOptions }>;
+  ticks: number;
+}
+
+export type WorkerRequest =
+  | { type: "race"; id: number; setup: RaceSetup; previewTick: number }
+  | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number };
+
+export interface BlockInfo { start: number; bytes: number; payload: number; requested: number; state: BlockKind }
+
+export type WorkerReply =
+  | { type: "progress"; id: number; phase: string; done: number; total: number }
+  | { type: "preview"; id: number; view: RaceView; tick: number; ms: number }
+  | { type: "result"; id: number; view: RaceView; ms: number; droppedFrees: number }
+  | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
+  | { type: "error"; id: number; message: string; line?: number; text?: string };
+
+/** A block's kind from walk()'s sentinels: lib's one decoder. */
+export const stateOfBlock = blockKind;

@@ -1,0 +1,125 @@
+// The page's race worker: generates or parses the stream, races it, and answers "what block is
+// under this pixel" by replaying a lane to the scrubbed op. Keeping this off the main thread is
+// what lets the page stay responsive while a race runs.
+import {
+  generateWorkload, isWorkloadName, parseTrace, parseTraceChunks, readableChunks, TraceError, tracePrefix, race, resolveArenaBytes, type Trace, type Allocator,
+} from "../../lib/index.js";
+import { fromRaceResult } from "../core/race-view.js";
+import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
+
+/** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
+const PREVIEW_MAX_OPS = 60_000;
+
+let cachedKey = "";
+let cachedTrace: Trace | null = null;
+let inspected: { key: string; allocator: Allocator; label: string } | null = null;
+
+const post = (reply: WorkerReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
+
+async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
+  // A file or text is keyed by its size and name: good enough to reuse a parse between hovers.
+  const key = JSON.stringify({ ...stream, text: stream.kind === "trace" && stream.text ? stream.text.length : undefined, file: stream.kind === "trace" && stream.file ? stream.file.size : undefined });
+  if (key === cachedKey && cachedTrace) return cachedTrace;
+  let trace: Trace;
+  if (stream.kind === "workload") {
+    if (!isWorkloadName(stream.workload)) throw new RangeError(`unknown workload: ${JSON.stringify(stream.workload)}`);
+    trace = generateWorkload(stream.workload, { ...stream.knobs, seed: stream.seed, ops: stream.ops });
+  } else {
+    // A dropped file and a fetched sample are parsed as their bytes arrive (lib/trace/stream.ts), so
+    // a trace far larger than a string can hold opens, and memory follows the op log, not the text.
+    if (stream.text !== undefined) {
+      post({ type: "progress", id, phase: "parsing", done: 0, total: 1 });
+      trace = parseTrace(stream.text, stream.name);
+    } else if (stream.file) {
+      const total = stream.file.size;
+      let reported = -Infinity;
+      trace = await parseTraceChunks(readableChunks(stream.file.stream()), stream.name, (done) => {
+        if (done - reported < total / 100) return; // a message per percent, not per 64 KiB chunk
+        reported = done;
+        post({ type: "progress", id, phase: "parsing", done, total });
+      });
+    } else {
+      if (!stream.url) throw new Error("a trace needs its text or a URL");
+      post({ type: "progress", id, phase: "loading", done: 0, total: 1 });
+      const response = await fetch(stream.url);
+      if (!response.ok || !response.body) throw new Error(`could not load ${stream.name}: HTTP ${response.status}`);
+      trace = await parseTraceChunks(readableChunks(response.body), stream.name);
+    }
+    if (stream.ops) trace = tracePrefix(trace, stream.ops);
+  }
+  cachedKey = key;
+  cachedTrace = trace;
+  inspected = null;
+  return trace;
+}
+
+function lanesOf(setup: RaceSetup) {
+  return setup.lanes.map((lane) => ({ allocator: lane.allocator, label: lane.label, options: lane.options }));
+}
+
+function opAtTick(length: number, ticks: number, tick: number): number {
+  const n = Math.min(ticks, Math.max(length, 1));
+  return Math.round(((Math.min(tick, n - 1) + 1) * length) / n);
+}
+
+function transferablesOf(view: ReturnType<typeof fromRaceResult>): Transferable[] {
+  return view.lanes.flatMap((lane) => lane.frames.map((frame) => frame.buffer as ArrayBuffer));
+}
+
+async function runRace(id: number, setup: RaceSetup, previewTick: number): Promise<void> {
+  const started = performance.now();
+  const trace = await traceOf(setup.stream, id);
+  const arenaBytes = resolveArenaBytes(trace, setup.arenaBytes);
+  const lanes = lanesOf(setup);
+  const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;
+  const kind = setup.stream.kind;
+
+  // First the frame the reader is looking at, so something is on screen within milliseconds…
+  // (unless that alone means replaying a long trace: then the full race is the faster answer).
+  const prefix = tracePrefix(trace, opAtTick(trace.length, setup.ticks, previewTick));
+  if (prefix.length <= PREVIEW_MAX_OPS) {
+    const preview = fromRaceResult(race(prefix, { lanes, arenaBytes, ticks: 1, checkAtTicks: false }), { source, kind });
+    for (const lane of preview.lanes) lane.frameTicks = lane.frameTicks.map(() => previewTick);
+    post({ type: "preview", id, view: preview, tick: previewTick, ms: performance.now() - started }, transferablesOf(preview));
+  }
+
+  // …then the whole race, every tick, with each allocator's check() at every tick.
+  const result = race(trace, {
+    lanes, arenaBytes, ticks: setup.ticks,
+    onProgress: (done, total) => post({ type: "progress", id, phase: "racing", done, total }),
+  });
+  const view = fromRaceResult(result, { source, kind });
+  post({ type: "result", id, view, ms: performance.now() - started, droppedFrees: trace.droppedFrees }, transferablesOf(view));
+}
+
+async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: number, address: number): Promise<void> {
+  const trace = await traceOf(setup.stream, id);
+  const key = JSON.stringify({ lanes: setup.lanes[laneIndex], arena: setup.arenaBytes, op, laneIndex });
+  if (!inspected || inspected.key !== key) {
+    const arenaBytes = resolveArenaBytes(trace, setup.arenaBytes);
+    let captured: Allocator | null = null;
+    race(tracePrefix(trace, op), {
+      lanes: [lanesOf(setup)[laneIndex]], arenaBytes, ticks: 1, frames: false, checkAtTicks: false,
+      onFinish: (allocator) => { captured = allocator; },
+    });
+    inspected = { key, allocator: captured!, label: setup.lanes[laneIndex].label ?? setup.lanes[laneIndex].allocator };
+  }
+  let block: BlockInfo | null = null;
+  inspected.allocator.walk((start, bytes, payload, requested) => {
+    if (block === null && address >= start && address < start + bytes) {
+      block = { start, bytes, payload, requested, state: stateOfBlock(start, bytes, payload, requested) };
+    }
+  });
+  post({ type: "block", id, block, label: inspected.label, op });
+}
+
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data;
+  try {
+    if (request.type === "race") await runRace(request.id, request.setup, request.previewTick);
+    else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
+  } catch (error) {
+    const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};
+    post({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error), ...traceError });
+  }
+};

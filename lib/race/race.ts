@@ -16,7 +16,7 @@ import { validateArenaBytes } from "../knobs.js";
 import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
-import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
+import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
 
 export interface Tick {
@@ -217,86 +217,121 @@ function maxId(trace: Trace): number {
 }
 
 function replay(lane: Lane, trace: Trace, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    if (!step(lane, trace, i)) return;
-  }
-  lane.opsRun = to;
+  if (runOps(lane, trace, from, to)) lane.opsRun = to;
 }
 
-// The same loop with 1 op in NS_SAMPLE_EVERY timed; kept separate so the untimed loop stays lean.
+// The same ops with 1 in NS_SAMPLE_EVERY timed: the sampled op runs alone between two clock reads,
+// the ops between samples run as one untimed stretch, so both paths share runOps.
 function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number, overhead: number): void {
   const ns = lane.nsHistogram!;
-  for (let i = from; i < to; i++) {
+  let i = from;
+  while (i < to) {
     if ((i & (NS_SAMPLE_EVERY - 1)) === 0) {
       const t0 = clock();
-      const ok = step(lane, trace, i);
+      const ok = runOps(lane, trace, i, i + 1);
       const elapsed = clock() - t0 - overhead;
       recordValue(ns, elapsed > 0 ? elapsed : 0);
       if (!ok) return;
-    } else if (!step(lane, trace, i)) return;
+      i++;
+    }
+    const next = Math.min(to, (i + NS_SAMPLE_EVERY) & ~(NS_SAMPLE_EVERY - 1));
+    if (next > i && !runOps(lane, trace, i, next)) return;
+    i = next;
   }
   lane.opsRun = to;
 }
 
-/** Replays op i in one lane. Returns false when the lane had to be stopped. */
-function step(lane: Lane, trace: Trace, i: number): boolean {
+// The probes histogram's bucket for an integer count: bucketOf (lib/histogram.ts) without its
+// fractional and huge cases, which a per-op probe delta never has.
+function probeBucket(probes: number): number {
+  if (probes <= 1) return 0;
+  const bucket = 32 - Math.clz32(probes - 1);
+  return bucket < HISTOGRAM_BUCKETS ? bucket : HISTOGRAM_BUCKETS - 1;
+}
+
+/**
+ * Replays ops from..to-1 in one lane; false when the lane had to be stopped. The hot loop of the
+ * race: every field it needs is read once into a local (the allocator's calls could, as far as the
+ * compiler knows, change any of them), the failure and error counts live in locals until the end,
+ * each op records its probes once (into its kind's histogram; summarize adds them up), and one
+ * `try` covers the whole stretch. The allocator's `stats` object is read once: the contract makes
+ * it a readonly field, updated in place.
+ */
+function runOps(lane: Lane, trace: Trace, from: number, to: number): boolean {
   const allocator = lane.allocator;
-  const id = trace.id[i];
-  const op = trace.op[i];
-  const probesBefore = allocator.stats.probes;
+  const stats = allocator.stats;
+  const shadow = lane.shadow;
+  const addrById = lane.addrById;
+  const sizeById = lane.sizeById;
+  const probeMalloc = lane.probeMalloc, probeFree = lane.probeFree, probeRealloc = lane.probeRealloc;
+  const ops = trace.op, ids = trace.id, sizes = trace.size;
+  let failures = lane.failures, errors = lane.errors;
+  let i = from;
+  let stopped: string | null = null;
   try {
-    if (op === OP_MALLOC) {
-      const size = trace.size[i];
-      const addr = allocator.malloc(size);
-      if (addr === -1) {
-        lane.failures++;
-        lane.addrById[id] = FAILED;
+    for (; i < to; i++) {
+      const id = ids[i];
+      const op = ops[i];
+      const probesBefore = stats.probes;
+      if (op === OP_MALLOC) {
+        const size = sizes[i];
+        const addr = allocator.malloc(size);
+        if (addr === -1) {
+          failures++;
+          addrById[id] = FAILED;
+        } else {
+          const why = shadow.claimNew(addr, size);
+          if (why !== null) { stopped = `malloc(${size}) ${why}`; break; }
+          // A malloc of an id that is still live loses the old pointer: a leak, as in C.
+          addrById[id] = addr;
+          sizeById[id] = size;
+        }
+        probeMalloc[probeBucket(stats.probes - probesBefore)]++;
+      } else if (op === OP_FREE) {
+        const addr = addrById[id];
+        if (addr < 0) {
+          if (addr === FAILED) addrById[id] = NOT_LIVE; else errors++;
+          continue;
+        }
+        allocator.free(addr);
+        shadow.release(addr, sizeById[id]);
+        addrById[id] = NOT_LIVE;
+        probeFree[probeBucket(stats.probes - probesBefore)]++;
+      } else if (op === OP_REALLOC) {
+        const addr = addrById[id];
+        const size = sizes[i];
+        if (addr < 0) {
+          if (addr === FAILED) { if (size === 0) addrById[id] = NOT_LIVE; } else errors++;
+          continue;
+        }
+        const oldSize = sizeById[id];
+        const moved = allocator.realloc(addr, size);
+        if (size === 0) {
+          // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
+          if (moved !== -1) { stopped = `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`; break; }
+          shadow.release(addr, oldSize);
+          addrById[id] = NOT_LIVE;
+        } else if (moved === -1) {
+          failures++;
+        } else {
+          shadow.release(addr, oldSize);
+          const why = shadow.claimNew(moved, size);
+          if (why !== null) { stopped = `realloc(0x${addr.toString(16)}, ${size}) ${why}`; break; }
+          addrById[id] = moved;
+          sizeById[id] = size;
+        }
+        probeRealloc[probeBucket(stats.probes - probesBefore)]++;
       } else {
-        const why = lane.shadow.claimNew(addr, size);
-        if (why !== null) { lane.stop(i, `malloc(${size}) ${why}`); return false; }
-        // A malloc of an id that is still live loses the old pointer: a leak, as in C.
-        lane.addrById[id] = addr;
-        lane.sizeById[id] = size;
+        stopped = `unknown op code ${op}`;
+        break;
       }
-      recordValue(lane.probeMalloc, allocator.stats.probes - probesBefore);
-    } else if (op === OP_FREE) {
-      const addr = lane.addrById[id];
-      if (addr === FAILED) { lane.addrById[id] = NOT_LIVE; return true; }
-      if (addr === NOT_LIVE) { lane.errors++; return true; }
-      allocator.free(addr);
-      lane.shadow.release(addr, lane.sizeById[id]);
-      lane.addrById[id] = NOT_LIVE;
-      recordValue(lane.probeFree, allocator.stats.probes - probesBefore);
-    } else if (op === OP_REALLOC) {
-      const addr = lane.addrById[id];
-      const size = trace.size[i];
-      if (addr === FAILED) { if (size === 0) lane.addrById[id] = NOT_LIVE; return true; }
-      if (addr === NOT_LIVE) { lane.errors++; return true; }
-      const oldSize = lane.sizeById[id];
-      const moved = allocator.realloc(addr, size);
-      if (size === 0) {
-        // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
-        if (moved !== -1) { lane.stop(i, `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`); return false; }
-        lane.shadow.release(addr, oldSize);
-        lane.addrById[id] = NOT_LIVE;
-      } else if (moved === -1) {
-        lane.failures++;
-      } else {
-        lane.shadow.release(addr, oldSize);
-        const why = lane.shadow.claimNew(moved, size);
-        if (why !== null) { lane.stop(i, `realloc(0x${addr.toString(16)}, ${size}) ${why}`); return false; }
-        lane.addrById[id] = moved;
-        lane.sizeById[id] = size;
-      }
-      recordValue(lane.probeRealloc, allocator.stats.probes - probesBefore);
-    } else {
-      lane.stop(i, `unknown op code ${op}`);
-      return false;
     }
   } catch (error) {
-    lane.stop(i, error instanceof Error ? error.message : String(error));
-    return false;
+    stopped = error instanceof Error ? error.message : String(error);
   }
+  lane.failures = failures;
+  lane.errors = errors;
+  if (stopped !== null) { lane.stop(i, stopped); return false; }
   return true;
 }
 

@@ -30,8 +30,8 @@ export { profileTrace, autoArenaBytes } from "./trace/profile.js";
 export { WORKLOADS, WORKLOAD_INFO, generateWorkload, isWorkloadName } from "./workloads/index.js";
 export type { WorkloadName } from "./workloads/index.js";
 
-export { race, resolveArenaBytes, DEFAULT_TICKS, NS_SAMPLE_EVERY } from "./race/race.js";
-export type { RaceOptions, RaceResult, LaneResult, LaneSpec, Tick } from "./race/race.js";
+export { race, raceOpSource, resolveArenaBytes, DEFAULT_TICKS, NS_SAMPLE_EVERY } from "./race/race.js";
+export type { RaceOptions, RaceResult, LaneResult, LaneSpec, Tick, OpSource, OpStretch } from "./race/race.js";
 export { HISTOGRAM_BUCKETS, bucketOf, bucketUpperBound, percentile, percentilesOf } from "./histogram.js";
 export type { Percentiles } from "./histogram.js";
 

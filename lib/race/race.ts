@@ -171,29 +171,82 @@ class Lane {
   }
 }
 
+/**
+ * An op log read in stretches rather than held whole: a trace too large for memory, spilled to a
+ * file as it was parsed (the CLI's streamed race). `read(from, to)` returns arrays holding ops
+ * from..to-1 at indexes 0..to-from-1; the race asks for stretches of at most `chunkOps` ops, in
+ * order, and is done with each before asking for the next.
+ */
+export interface OpSource {
+  readonly name: string;
+  readonly length: number;
+  readonly droppedFrees: number;
+  /** One more than the largest id (the size of the per-id tables). */
+  readonly idCount: number;
+  readonly chunkOps: number;
+  read(from: number, to: number): OpStretch;
+}
+
+/** Ops `base`.. of a trace: op i is at index i − base. */
+export interface OpStretch {
+  readonly base: number;
+  readonly op: Uint8Array;
+  readonly id: Int32Array;
+  readonly size: Int32Array;
+}
+
 export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
   const arenaBytes = resolveArenaBytes(trace, options.arenaBytes);
+  const whole: OpStretch = { base: 0, op: trace.op, id: trace.id, size: trace.size };
+  return raceStretches(trace.name, trace.length, maxId(trace) + 1, arenaBytes, (from, to) => [{ from, to, ops: whole }], options);
+}
+
+/**
+ * race() over an op log read in stretches: the same lanes, ticks and figures as race() of the
+ * whole trace, exactly. The arena must be given in bytes ("auto" needs the whole trace's peak,
+ * which the source's producer knows: resolve it there with autoArenaBytes).
+ */
+export function raceOpSource(source: OpSource, options: RaceOptions & { arenaBytes: number }): RaceResult {
+  const arenaBytes = validateArenaBytes(options.arenaBytes);
+  const chunk = source.chunkOps;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`invalid chunkOps: ${String(chunk)} (must be a positive integer)`);
+  return raceStretches(source.name, source.length, source.idCount, arenaBytes, function* (from, to) {
+    for (let at = from; at < to; at += chunk) {
+      const end = Math.min(to, at + chunk);
+      yield { from: at, to: end, ops: source.read(at, end) };
+    }
+  }, options);
+}
+
+/** Ops from..to-1 split into the stretches that hold them. */
+type Stretches = (from: number, to: number) => Iterable<{ from: number; to: number; ops: OpStretch }>;
+
+function raceStretches(name: string, n: number, idCount: number, arenaBytes: number, stretches: Stretches, options: RaceOptions): RaceResult {
   const tickCount = options.ticks ?? DEFAULT_TICKS;
   if (!Number.isInteger(tickCount) || tickCount < 1 || tickCount > 4096) {
     throw new RangeError(`invalid ticks: ${String(tickCount)} (must be an integer from 1 to 4096)`);
   }
-  const idCount = maxId(trace) + 1;
   const clock = options.clock;
   const lanes = resolveLanes(options).map((spec) => new Lane(spec, arenaBytes, idCount, clock !== undefined));
   const checkAtTicks = options.checkAtTicks ?? true;
   const checkEvery = options.checkEvery ?? DEFAULT_CHECK_EVERY;
   if (!Number.isInteger(checkEvery) || checkEvery < 1) throw new RangeError(`invalid checkEvery: ${String(checkEvery)} (must be a positive integer)`);
   const frames = options.frames ?? true;
-  const n = trace.length;
   const ticks = Math.min(tickCount, Math.max(n, 1));
 
   let done = 0;
   for (let k = 1; k <= ticks; k++) {
     const end = Math.round((k * n) / ticks);
+    // Every lane replays the interval stretch by stretch (each stretch is read once for all
+    // lanes), then each takes its tick, in lane order, as if it had replayed the interval alone.
+    for (const { from, to, ops } of stretches(done, end)) {
+      for (const lane of lanes) {
+        if (lane.corrupt !== null) continue;
+        if (clock) replayTimed(lane, ops, from, to, clock, options.clockOverhead ?? 0); else replay(lane, ops, from, to);
+      }
+    }
     for (let l = 0; l < lanes.length; l++) {
       const lane = lanes[l];
-      if (lane.corrupt !== null) continue;
-      if (clock) replayTimed(lane, trace, done, end, clock, options.clockOverhead ?? 0); else replay(lane, trace, done, end);
       if (lane.corrupt !== null) continue;
       const tick = takeTick(lane, end, checkAtTicks && (k % checkEvery === 0 || k === ticks), frames);
       if (tick) {
@@ -206,7 +259,7 @@ export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
   }
 
   if (options.onFinish) lanes.forEach((lane, l) => options.onFinish!(lane.allocator, lane.spec.label ?? lane.spec.allocator, l));
-  return { trace: trace.name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
+  return { trace: name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
 }
 
 function maxId(trace: Trace): number {
@@ -216,26 +269,26 @@ function maxId(trace: Trace): number {
   return max;
 }
 
-function replay(lane: Lane, trace: Trace, from: number, to: number): void {
-  if (runOps(lane, trace, from, to)) lane.opsRun = to;
+function replay(lane: Lane, ops: OpStretch, from: number, to: number): void {
+  if (runOps(lane, ops, from, to)) lane.opsRun = to;
 }
 
 // The same ops with 1 in NS_SAMPLE_EVERY timed: the sampled op runs alone between two clock reads,
 // the ops between samples run as one untimed stretch, so both paths share runOps.
-function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number, overhead: number): void {
+function replayTimed(lane: Lane, ops: OpStretch, from: number, to: number, clock: () => number, overhead: number): void {
   const ns = lane.nsHistogram!;
   let i = from;
   while (i < to) {
     if ((i & (NS_SAMPLE_EVERY - 1)) === 0) {
       const t0 = clock();
-      const ok = runOps(lane, trace, i, i + 1);
+      const ok = runOps(lane, ops, i, i + 1);
       const elapsed = clock() - t0 - overhead;
       recordValue(ns, elapsed > 0 ? elapsed : 0);
       if (!ok) return;
       i++;
     }
     const next = Math.min(to, (i + NS_SAMPLE_EVERY) & ~(NS_SAMPLE_EVERY - 1));
-    if (next > i && !runOps(lane, trace, i, next)) return;
+    if (next > i && !runOps(lane, ops, i, next)) return;
     i = next;
   }
   lane.opsRun = to;
@@ -257,24 +310,27 @@ function probeBucket(probes: number): number {
  * `try` covers the whole stretch. The allocator's `stats` object is read once: the contract makes
  * it a readonly field, updated in place.
  */
-function runOps(lane: Lane, trace: Trace, from: number, to: number): boolean {
+function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boolean {
   const allocator = lane.allocator;
   const stats = allocator.stats;
   const shadow = lane.shadow;
   const addrById = lane.addrById;
   const sizeById = lane.sizeById;
   const probeMalloc = lane.probeMalloc, probeFree = lane.probeFree, probeRealloc = lane.probeRealloc;
-  const ops = trace.op, ids = trace.id, sizes = trace.size;
+  const ops = stretch.op, ids = stretch.id, sizes = stretch.size;
+  const base = stretch.base;
   let failures = lane.failures, errors = lane.errors;
-  let i = from;
+  // j indexes the stretch's arrays; op j is the trace's op j + base.
+  let j = from - base;
+  const stop = to - base;
   let stopped: string | null = null;
   try {
-    for (; i < to; i++) {
-      const id = ids[i];
-      const op = ops[i];
+    for (; j < stop; j++) {
+      const id = ids[j];
+      const op = ops[j];
       const probesBefore = stats.probes;
       if (op === OP_MALLOC) {
-        const size = sizes[i];
+        const size = sizes[j];
         const addr = allocator.malloc(size);
         if (addr === -1) {
           failures++;
@@ -299,7 +355,7 @@ function runOps(lane: Lane, trace: Trace, from: number, to: number): boolean {
         probeFree[probeBucket(stats.probes - probesBefore)]++;
       } else if (op === OP_REALLOC) {
         const addr = addrById[id];
-        const size = sizes[i];
+        const size = sizes[j];
         if (addr < 0) {
           if (addr === FAILED) { if (size === 0) addrById[id] = NOT_LIVE; } else errors++;
           continue;
@@ -331,7 +387,7 @@ function runOps(lane: Lane, trace: Trace, from: number, to: number): boolean {
   }
   lane.failures = failures;
   lane.errors = errors;
-  if (stopped !== null) { lane.stop(i, stopped); return false; }
+  if (stopped !== null) { lane.stop(j + base, stopped); return false; }
   return true;
 }
 

@@ -5,7 +5,7 @@
 export { ALLOCATORS, ALLOCATOR_INFO, createAllocator, isAllocatorName } from "./allocators/index.js";
 export type { AllocatorInfo } from "./allocators/index.js";
 export { HeapError, DEFAULT_ARENA_BYTES, MIN_ARENA_BYTES, MAX_ARENA_BYTES, ALIGNMENT } from "./allocators/types.js";
-export type { Allocator, AllocatorName, AllocatorOptions, AllocatorStats, HeapErrorCode } from "./allocators/types.js";
+export type { Allocator, AllocatorDetail, AllocatorName, AllocatorOptions, AllocatorStats, FreeListNodes, HeapErrorCode } from "./allocators/types.js";
 export type { KnobSpec } from "./knobs.js";
 export { parseKnobText, describeKnobValues } from "./knobs.js";
 export { parseByteSize, formatBytes } from "./bytes.js";
@@ -41,13 +41,14 @@ export { tracePrefix } from "./trace/types.js";
 export { MAX_SEED } from "./workloads/index.js";
 
 // The layout facts and class maps the strategy pages draw (header sizes, size classes, buddy
-// orders, TLSF geometry), and the allocator classes whose lists their steppers show.
+// orders, TLSF geometry). What an allocator's lists hold right now comes from its detail(), not
+// from its class, so the classes themselves are not exported.
 export { FOOTER_BYTES, HEADER_BYTES as TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, PREV_LINK, blockSizeFor } from "./allocators/boundary-tags.js";
 export { HEADER_BYTES as BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf, orderFor } from "./allocators/buddy.js";
-export { FreeListAllocator } from "./allocators/freelist.js";
-export { SEGFIT_CLASSES, SegFitAllocator, segfitClassFloor, segfitClassOf } from "./allocators/segfit.js";
-export { SLAB_BYTES, SLAB_CLASS_PRESETS, SlabAllocator, parseSlabClasses, slabLayoutOf } from "./allocators/slab.js";
-export { TLSF_HEADER_BYTES, TLSF_MIN_BLOCK, TlsfAllocator, blockSizeFor as tlsfBlockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "./allocators/tlsf.js";
+export { SEGFIT_CLASSES, segfitClassFloor, segfitClassOf } from "./allocators/segfit.js";
+export { SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf } from "./allocators/slab.js";
+export { TLSF_HEADER_BYTES, TLSF_MIN_BLOCK, blockSizeFor as tlsfBlockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "./allocators/tlsf.js";
+export type { TlsfGeometry } from "./allocators/tlsf.js";
 
 // The labs' models and runs (lib/labs/), for their pages and workers.
 export { DEFAULT_SPAN_BYTES, LARGEST_CLASS, LOOKUP_CLASSES, runFreeLookupLab } from "./labs/free-lookup.js";

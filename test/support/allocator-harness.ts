@@ -131,7 +131,8 @@ function expectHeapError(a: Allocator, code: string, action: () => void): void {
 }
 
 /** Replays `steps` on a fresh allocator, verifying the heap after every one. Returns the allocator for further checks. */
-export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allocator {
+/** Replays `steps`, verifying the heap (and `alsoVerify`, when given) after every op. */
+export function replaySteps(make: () => Allocator, steps: readonly Step[], alsoVerify?: (a: Allocator) => void): Allocator {
   const a = make();
   const live = new Map<number, LiveBlock>();
   const freed: number[] = [];
@@ -234,6 +235,7 @@ export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allo
       }
     }
     verifyHeap(a, live);
+    alsoVerify?.(a);
   }
   return a;
 }

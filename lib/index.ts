@@ -9,6 +9,10 @@ export type { Allocator, AllocatorDetail, AllocatorName, AllocatorOptions, Alloc
 export type { KnobSpec } from "./knobs.js";
 export { parseKnobText, describeKnobValues } from "./knobs.js";
 export { parseByteSize, formatBytes } from "./bytes.js";
+// The pure models behind the site's controls (no DOM): the arena sizes a page offers, the race page's URL state.
+export { arenaChoices, parseArenaChoice } from "./site/arena-choices.js";
+export { DEFAULT_RACE_STATE, flattenKnobs, knobsFor, raceStateSearch, readRaceState } from "./site/race-url.js";
+export type { RaceUrlState } from "./site/race-url.js";
 
 export {
   CELL_FREE, CELL_USED, CELL_HEADER, CELL_RESERVED, CELL_STATE_NAMES, GRID_SIDE, GRID_PIXELS, PACKED_CELL_BYTES,
@@ -59,8 +63,8 @@ export { BUFFER_STREAM_KNOBS, DIAGNOSIS_RULES, FIRST_BUFFER_MAX, FIRST_BUFFER_MI
 export type { Diagnosis, LeakLabOptions, LeakStreamName, SurveyRow } from "./labs/leak-or-fragmentation.js";
 export { DEFAULT_CHUNK_BYTES, LIFETIME_HEAPS, LIFETIME_STREAM_KNOBS, LONG_LIVED_MAX, LONG_LIVED_MIN, REQUEST_OBJECT_MAX, REQUEST_OBJECT_MIN, runLifetimesLab } from "./labs/lifetimes.js";
 export type { LifetimesLabOptions } from "./labs/lifetimes.js";
-export { FRAGMENTATION_TIE, PLACEMENT_POLICIES, checkClassicResults, largestRequest, paretoFront, placementLanes, placementPoints } from "./labs/placement.js";
-export type { ClaimCheck, ClaimId, PlacementPoint } from "./labs/placement.js";
+export { CLAIM_TEXT, FRAGMENTATION_TIE, PLACEMENT_POLICIES, checkClassicResults, isComparable, largestRequest, paretoFront, placementFront, placementLanes, placementPoints, tallyClaims } from "./labs/placement.js";
+export type { ClaimCheck, ClaimId, ClaimRow, ClaimTally, PlacementPoint } from "./labs/placement.js";
 export { classTable, requestSizeCounts, roundToClass, roundingWasteOfCounts, sizeClassLanes, sizeClassPoints, spacingLabel, spacingProblem, worstCaseWaste } from "./labs/size-classes.js";
 export type { ClassSpacing, SizeClassPoint } from "./labs/size-classes.js";
 export { TLSF_FIT_LANES } from "./labs/tlsf-fit.js";

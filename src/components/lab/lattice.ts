@@ -3,11 +3,8 @@
 // came, a table of every figure, and one sentence per allocator.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
-import {
-  blockSizeFor, coalescedRunNeeded, ALLOCATOR_INFO, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult,
-} from "../../lib/index.js";
+import { blockSizeFor, coalescedRunNeeded, ALLOCATOR_INFO, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult, formatBytes } from "../../lib/index.js";
 import { CELL_COLORS, CELL_RGBA, LANE_COLORS } from "../core/palette.js";
-import { formatBytes } from "../core/arena-choices.js";
 import type { LaneView, RaceView } from "../core/race-view.js";
 
 const ZERO_PERCENTILES = { p50: 0, p90: 0, p99: 0 };

@@ -3,12 +3,13 @@
 // merged in lane order into the RaceResult the sequential race() would have returned — the same
 // figures exactly, but for the sampled wall-clock times, which are never the same twice.
 // The op log is copied once into SharedArrayBuffers that every worker reads.
+// The worker runs from the CLI's bundle (scripts/cli-bundle.mjs), plain JavaScript: through tsx
+// each thread would spend about a second of CPU transforming lib/ before racing.
 import { Worker } from "node:worker_threads";
+import { ensureCliBundle } from "../scripts/cli-bundle.mjs";
 import { resolveArenaBytes, DEFAULT_TICKS, type LaneSpec, type RaceResult, type Trace } from "../lib/index.js";
 import type { LaneJob, LaneMessage } from "./lane-worker.js";
 
-const TS_WORKER = new URL("../scripts/ts-worker.mjs", import.meta.url);
-const LANE_MODULE = new URL("./lane-worker.ts", import.meta.url).href;
 
 export interface ParallelRaceOptions {
   lanes: LaneSpec[];
@@ -32,12 +33,16 @@ export async function raceInParallel(trace: Trace, options: ParallelRaceOptions)
   const op = shared(trace.op.subarray(0, n), (b) => new Uint8Array(b));
   const id = shared(trace.id.subarray(0, n), (b) => new Int32Array(b));
   const size = shared(trace.size.subarray(0, n), (b) => new Int32Array(b));
+  // Run from the bundle or from the TypeScript sources (tests), the worker is the bundled one,
+  // rebuilt first if a source changed. execArgv [] keeps a parent's loaders (tsx, when this runs
+  // from sources) out of the workers, which need none.
+  const workerUrl = (await ensureCliBundle()).laneWorker;
   const done = options.lanes.map(() => 0);
   const report = () => options.onProgress?.(Math.min(...done), n);
   const lanes = await Promise.all(options.lanes.map((lane, index) => new Promise<RaceResult["lanes"][number]>((resolve, reject) => {
     if (lane.create) throw new Error("a lane built by a create() function cannot be sent to a worker");
     const job: LaneJob = { name: trace.name, length: n, droppedFrees: trace.droppedFrees, op, id, size, lane, arenaBytes, ticks, clockOverhead: options.clockOverhead };
-    const worker = new Worker(TS_WORKER, { workerData: { module: LANE_MODULE, job } });
+    const worker = new Worker(workerUrl, { workerData: { job }, execArgv: [] });
     let result: RaceResult["lanes"][number] | null = null;
     worker.on("message", (message: LaneMessage) => {
       if (message.type === "progress") { done[index] = message.done; report(); }

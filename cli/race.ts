@@ -10,10 +10,8 @@ import {
   type Allocator, type RaceResult, type Trace,
 } from "../lib/index.js";
 import { raceInParallel } from "./parallel-race.js";
-import { toArrowBytes } from "../lib/arrow.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
-import { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } from "./native.js";
 
 const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
 
@@ -197,9 +195,13 @@ async function main(): Promise<void> {
   const dropped = trace.droppedFrees ? `, ${trace.droppedFrees} frees of unknown addresses dropped` : "";
   console.log(`${trace.name}: ${result.ops} ops, ${formatBytes(result.arenaBytes)} arena per allocator${dropped}\n`);
   console.log(leaderboard(result));
+  if (!command.native && !command.out) return;
+  // Loaded only when asked for: the native runner and apache-arrow cost a plain race nothing.
+  const { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } = await import("./native.js");
   const native = command.native ? (await nativeRowsFor(trace)).lanes : [];
   if (native.length) console.log(`\n${nativeLeaderboard(native)}\n${nativeFootnote(native)}`);
   if (command.out) {
+    const { toArrowBytes } = await import("../lib/arrow.js");
     writeFileSync(command.out, toArrowBytes(laneTable({ source: trace.name, kind: command.kind, result }, native)));
     console.error(`wrote ${command.out}`);
   }

@@ -2,10 +2,12 @@
 // import from here (Arrow tables from lib/arrow.ts), never from a file inside lib; test/architecture
 // checks it. Tests may reach inside to test one file.
 
-export { ALLOCATORS, ALLOCATOR_INFO, createAllocator, isAllocatorName } from "./allocators/index.js";
-export type { AllocatorInfo } from "./allocators/index.js";
+export {
+  ALLOCATORS, ALLOCATOR_INFO, allocatorInfo, createAllocator, isAllocatorName, isBuiltinAllocatorName, registerAllocator, registeredAllocators,
+} from "./allocators/index.js";
+export type { AllocatorDefinition, AllocatorInfo } from "./allocators/index.js";
 export { HeapError, DEFAULT_ARENA_BYTES, MIN_ARENA_BYTES, MAX_ARENA_BYTES, ALIGNMENT } from "./allocators/types.js";
-export type { Allocator, AllocatorDetail, AllocatorName, AllocatorOptions, AllocatorStats, FreeListNodes, HeapErrorCode } from "./allocators/types.js";
+export type { Allocator, AllocatorDetail, AllocatorName, AllocatorOptions, AllocatorStats, BuiltinAllocatorName, FreeListNodes, HeapErrorCode } from "./allocators/types.js";
 export type { KnobSpec } from "./knobs.js";
 export { parseKnobText, describeKnobValues } from "./knobs.js";
 export { parseByteSize, formatBytes } from "./bytes.js";

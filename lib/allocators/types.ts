@@ -2,7 +2,15 @@
 // metadata — headers, footers, free-list links, bitmaps, slab headers — inside `bytes`, at the
 // offsets a C allocator would use, so that `walk()` and the heat maps show the real layout.
 
-export type AllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab" | "tlsf";
+/** The six allocators HeapForge is built with (`ALLOCATORS`): the default lanes of every race. */
+export type BuiltinAllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab" | "tlsf";
+
+/**
+ * The name of a registered allocator: a built-in one, or one a lab or a caller gave to
+ * `registerAllocator` (allocators/index.ts). Any string type-checks; createAllocator and race()
+ * reject a name nobody registered, listing the ones that are.
+ */
+export type AllocatorName = BuiltinAllocatorName | (string & {});
 
 export interface AllocatorStats {
   allocs: number;        // successful mallocs (a realloc that moves counts as a realloc, not an alloc)

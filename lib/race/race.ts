@@ -10,7 +10,7 @@
 // The shadow heap (shadow.ts) vets every address an allocator returns; a lane that hands out bad
 // memory, throws, or fails its own check() at a tick is stopped and reported as corrupt.
 
-import { ALLOCATORS, createAllocator, isAllocatorName } from "../allocators/index.js";
+import { ALLOCATORS, createAllocator, isAllocatorName, unknownAllocatorError } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
 import { validateArenaBytes } from "../knobs.js";
 import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
@@ -37,6 +37,7 @@ export interface Tick {
 }
 
 export interface LaneSpec {
+  /** A registered allocator (allocators/index.ts): a built-in one or one a lab registered under its own name. */
   allocator: AllocatorName;
   /** Shown instead of the allocator name, e.g. "freelist best/address" in a lab. */
   label?: string;
@@ -128,14 +129,14 @@ function resolveLanes(options: RaceOptions): LaneSpec[] {
   if (options.lanes) {
     if (options.lanes.length === 0) throw new RangeError("a race needs at least one lane");
     for (const lane of options.lanes) {
-      if (!isAllocatorName(lane.allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(lane.allocator)}`);
+      if (!isAllocatorName(lane.allocator)) throw unknownAllocatorError(lane.allocator);
     }
     return options.lanes;
   }
   const names = options.allocators ?? ALLOCATORS;
   if (names.length === 0) throw new RangeError("a race needs at least one allocator");
   return names.map((allocator) => {
-    if (!isAllocatorName(allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(allocator)}`);
+    if (!isAllocatorName(allocator)) throw unknownAllocatorError(allocator);
     return { allocator, options: options.allocatorOptions?.[allocator] };
   });
 }

@@ -23,7 +23,7 @@ describe("npm run race -- --trace (streamed)", () => {
     const file = join(dir, "big.mtrace");
     const out = join(dir, "race.arrow");
     writeFileSync(file, text);
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "cli/race.ts"), "--trace", file, "--arena", "auto", "--out", out], { cwd: ROOT, encoding: "utf8" });
+    const run = spawnSync(process.execPath, [join(ROOT, "scripts/race.mjs"), "--trace", file, "--arena", "auto", "--out", out], { cwd: ROOT, encoding: "utf8" });
     expect(run.status, run.stderr).toBe(0);
     const streamed = tableFromIPC(readFileSync(out)).toArray().map((r) => r.toJSON());
     const memory = race(parseTrace(text, "big.mtrace"), { arenaBytes: "auto" });

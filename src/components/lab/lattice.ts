@@ -3,7 +3,9 @@
 // came, a table of every figure, and one sentence per allocator.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
-import { blockSizeFor, coalescedRunNeeded, ALLOCATOR_INFO, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult, formatBytes } from "../../lib/index.js";
+import {
+  blockSizeFor, coalescedRunNeeded, allocatorInfo, GRID_PIXELS, cellAt, formatBytes, type KeepSweepRow, type LatticeLane, type LatticeResult,
+} from "../../lib/index.js";
 import { CELL_COLORS, CELL_RGBA, LANE_COLORS } from "../core/palette.js";
 import type { LaneView, RaceView } from "../core/race-view.js";
 
@@ -124,7 +126,7 @@ export function latticeTable(result: LatticeResult): HTMLElement {
 
 /** How prose names a lane: the allocator's title when the lane is a registry allocator at its defaults. */
 function nameOf(lane: LatticeLane): string {
-  return lane.label === lane.allocator ? ALLOCATOR_INFO[lane.allocator].title : lane.label;
+  return lane.label === lane.allocator ? allocatorInfo(lane.allocator).label : lane.label;
 }
 
 function capitalized(text: string): string {

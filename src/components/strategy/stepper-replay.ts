@@ -11,7 +11,7 @@
 // exported functions.
 import {
   createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SLAB_BYTES, orderFor, tlsfBlockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK,
-  type Allocator, type AllocatorDetail, type AllocatorName, type AllocatorOptions, type AllocatorStats, type TlsfGeometry,
+  type Allocator, type AllocatorDetail, type AllocatorOptions, type AllocatorStats, type BuiltinAllocatorName, type TlsfGeometry,
 } from "../../lib/index.js";
 
 export type StepOp =
@@ -58,7 +58,7 @@ export interface TlsfListSummary { fl: number; sl: number; floor: number; ceilin
 export interface SlabSummary { start: number; state: "classed" | "pooled" | "never carved"; objectBytes: number; live: number; capacity: number }
 
 export interface Replay {
-  allocator: AllocatorName;
+  allocator: BuiltinAllocatorName;
   arenaBytes: number;
   states: StepState[];
 }
@@ -88,7 +88,7 @@ export function parseScript(script: string | readonly string[]): StepOp[] {
 }
 
 /** Replays `script` on a fresh `name` allocator (knobs in `options`) and records every step. */
-export function replay(name: AllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
+export function replay(name: BuiltinAllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
   const ops = parseScript(script);
   const allocator = createAllocator(name, { ...options, arenaBytes });
   const pointers = new Map<number, number>(); // #k → payload address, -1 for NULL
@@ -309,7 +309,7 @@ function classRange(k: number): string {
   return next <= 1024 ? `${floor}–${next - 1} B` : `${floor / 1024}–${next / 1024} KiB`;
 }
 
-function emptyArenaEffect(name: AllocatorName, allocator: Allocator, blocks: readonly WalkBlock[], detail: StateDetail): string {
+function emptyArenaEffect(name: BuiltinAllocatorName, allocator: Allocator, blocks: readonly WalkBlock[], detail: StateDetail): string {
   const size = bytesText(allocator.arenaBytes);
   switch (name) {
     case "bump": return `A ${size} arena with the cursor at ${hex(detailOfKind(detail, "bump").cursor)}: everything past it is free.`;
@@ -386,7 +386,7 @@ function describePlacement(c: StepContext, payload: number): string {
   const source = blockAt(c.before, block.start);
   const splits = c.stats.splits - c.statsBefore.splits;
   const probes = c.stats.probes - c.statsBefore.probes;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
       const cursorBefore = detailOfKind(c.detailBefore, "bump").cursor;
       const cursorAfter = detailOfKind(c.detailAfter, "bump").cursor;
@@ -484,7 +484,7 @@ function slabCarved(blocks: readonly WalkBlock[], slab: number, objectBytes: num
 
 function describeFailure(c: StepContext, size: number): string {
   const largest = largestFree(c.after);
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "slab": {
       const largestClass = detailOfKind(c.detailAfter, "slab").largestClass;
       if (size > largestClass) return `No class holds ${bytesText(size)}: the largest is ${bytesText(largestClass)}, and a pure slab allocator has nowhere else to put it. NULL.`;
@@ -509,7 +509,7 @@ function describeRelease(c: StepContext, old: WalkBlock, lowercase = false): str
 
 function releaseText(c: StepContext, old: WalkBlock): string {
   const now = blockAt(c.after, old.start)!;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
       const detail = detailOfKind(c.detailAfter, "bump");
       if (detail.live === 0 && detail.cursor === detail.emptyCursor && isFree(now)) {
@@ -574,6 +574,6 @@ function capitalize(text: string): string {
 }
 
 /** The knob values a replay used, for a caption. */
-export function knobSummary(name: AllocatorName, options: AllocatorOptions): string {
+export function knobSummary(name: BuiltinAllocatorName, options: AllocatorOptions): string {
   return ALLOCATOR_INFO[name].knobs.map((knob) => `${knob.label.toLowerCase()}: ${String(options[knob.name] ?? knob.default)}`).join(", ");
 }

@@ -13,21 +13,16 @@
 import { ALLOCATORS, createAllocator, isAllocatorName, unknownAllocatorError } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
 import { validateArenaBytes } from "../knobs.js";
-import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
+import { censusOf, takeSnapshot, type ArenaCensus, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
 import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
 
-export interface Tick {
+/** One lane's state every tickEvery ops: the arena census (lib/arena.ts) without its internal fragmentation, which the summary reports once, and the lane's counters. */
+export interface Tick extends Omit<ArenaCensus, "internalFragmentation"> {
   op: number;            // ops replayed when the tick was taken
   liveBytes: number;     // requested bytes live
-  usedBytes: number;
-  headerBytes: number;
-  reservedBytes: number;
-  freeBytes: number;
-  largestFreeRun: number;
-  fragmentation: number;
   highWater: number;
   /** Bytes mapped outside the arena by the large-object path (allocators/large.ts), page-rounded. */
   mappedBytes: number;

@@ -2,14 +2,14 @@
 //                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native] [--list]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
-import { closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ALLOCATORS, DEFAULT_ARENA_BYTES, TraceTextParser, TraceError, WORKLOADS, autoArenaBytes, blockKind, calibrateClockOverhead, generateWorkload,
   race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type Trace,
 } from "../lib/index.js";
 import { OpSpillWriter, SpilledOpSource, type SpilledOps } from "./op-spill.js";
+import { TraceFileError, parseTraceFile } from "./trace-file.js";
 import { LaneWorkers, raceInParallel } from "./parallel-race.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
@@ -116,40 +116,14 @@ function parseCommand(argv: string[]): Command {
   return { input, ops, lanes, arena, ticks, out: values.out, dumpAt, native, threads, stream: values.stream === true };
 }
 
-// Read 1 MiB at a time into the streaming parser: memory follows the op log, not the file, so a
-// trace of several GB opens (the whole text as one string would stop at V8's ~512 MiB limit).
-const READ_CHUNK = 1 << 20;
-
-/** Feeds the file to a parser 1 MiB at a time; `afterChunk` runs after each piece is parsed. */
+/** parseTraceFile with the CLI's messages: an unreadable or malformed file exits 1 naming it. */
 function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void): { parser: TraceTextParser; trace: Trace } {
-  let fd: number;
   try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    const parser = new TraceTextParser(basename(file));
-    const decoder = new TextDecoder("utf-8");
-    const buffer = new Uint8Array(READ_CHUNK);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, 0, READ_CHUNK, null);
-      } catch (error) {
-        fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-      if (n === 0) break;
-      parser.push(decoder.decode(buffer.subarray(0, n), { stream: true }));
-      afterChunk(parser);
-    }
-    parser.push(decoder.decode());
-    return { parser, trace: parser.finish() };
+    return parseTraceFile(file, afterChunk);
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
+    if (error instanceof TraceFileError) fail(1, `cannot read ${file}: ${error.message}`);
     throw error;
-  } finally {
-    closeSync(fd);
   }
 }
 

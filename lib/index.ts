@@ -14,7 +14,7 @@ export { parseByteSize, formatBytes } from "./bytes.js";
 
 export {
   CELL_FREE, CELL_USED, CELL_HEADER, CELL_RESERVED, CELL_STATE_NAMES, GRID_SIDE, GRID_PIXELS, PACKED_CELL_BYTES,
-  blockKind, takeSnapshot, censusOf, cellAt, unpackCells, pixelBytesOf, fragmentationScore, internalFragmentationOf,
+  blockKind, takeSnapshot, censusOf, mappedBlocksOf, cellAt, unpackCells, pixelBytesOf, fragmentationScore, internalFragmentationOf,
 } from "./arena.js";
 export type { ArenaCensus, Snapshot, CellState, BlockKind } from "./arena.js";
 

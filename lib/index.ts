@@ -65,3 +65,5 @@ export type { ClaimCheck, ClaimId, PlacementPoint } from "./labs/placement.js";
 export { classTable, requestSizeCounts, roundToClass, roundingWasteOfCounts, sizeClassLanes, sizeClassPoints, spacingLabel, spacingProblem, worstCaseWaste } from "./labs/size-classes.js";
 export type { ClassSpacing, SizeClassPoint } from "./labs/size-classes.js";
 export { TLSF_FIT_LANES } from "./labs/tlsf-fit.js";
+export { BIG_FIXED_THRESHOLD, BIG_LANE_LABELS, BIG_MAX_BYTES, BIG_MAX_ROUNDS, BIG_MIN_BYTES, BIG_REQUEST_HEAPS, BIG_REQUEST_PATTERNS, bigRequestStepText, runBigRequestsLab } from "./labs/big-requests.js";
+export type { BigRequestsLab, BigRequestsLane, BigRequestStep, BigRequestsOptions } from "./labs/big-requests.js";

@@ -6,6 +6,7 @@
 //             pin_k = malloc(pinBytes)      (when pinning) a small object that lives to the end
 //             t_1..t_n = malloc(tempBytes), then freed: the round's short-lived work
 //             free(big_k)
+//   then:     a little more small work (TAIL_TEMPS temporaries), so the end state can be seen
 //
 // Fixed threshold (128 KiB): every big request is mapped and unmapped at once, so the heap holds
 // only the small objects. Sliding (glibc, malloc.c): freeing a mapped block of s bytes raises the
@@ -55,6 +56,7 @@ export interface BigRequestsStream {
 const PIN_BYTES = 48;
 const TEMP_BYTES = 96;
 const TEMPS_PER_ROUND = 4;
+const TAIL_TEMPS = 3;
 
 function resolve(options: BigRequestsOptions): Required<BigRequestsOptions> {
   const pattern = options.pattern ?? "same";
@@ -95,6 +97,9 @@ export function bigRequestStream(options: BigRequestsOptions = {}): BigRequestsS
     for (const t of temps) { builder.free(t); op(round); }
     builder.free(big); op(round);
   }
+  const tail: number[] = [];
+  for (let t = 0; t < TAIL_TEMPS; t++) { tail.push(id); builder.malloc(id++, TEMP_BYTES); op(rounds - 1); }
+  for (const t of tail) { builder.free(t); op(rounds - 1); }
   return { trace: builder.build(`big-requests-${pattern}`), bigSize: Int32Array.from(bigSize), roundOf: Int32Array.from(roundOf), sizes };
 }
 

@@ -95,7 +95,7 @@ export function mappedStrip(scaleBytes: number, { label = "lane" }: { label?: st
 /** The line under the grid that says what the strips are and what their full width is. */
 export function mappedStripNote(view: RaceView): HTMLElement {
   const note = document.createElement("p");
-  note.className = "race-status mapped-strip-note";
+  note.className = "mapped-strip-note"; // not race-status: that line reports the race's progress
   note.textContent = `Under each map, the blocks its large-object path has mapped outside the arena, page-rounded, in address order, in the map's colours: the 16-byte header slice as header, the bytes asked for as used, the page rounding as reserved (hatched). Full width: ${formatBytes(mappedStripScale(view), 1)}, the same for every lane.`;
   return note;
 }

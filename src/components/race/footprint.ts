@@ -43,7 +43,7 @@ export function footprintTimeline(view: RaceView, { width, height = 260 }: { wid
   const root = document.createElement("div") as unknown as FootprintTimelineElement;
   root.className = "footprint-timeline";
   const note = document.createElement("p");
-  note.className = "race-status";
+  note.className = "footprint-note"; // not race-status: that line reports the race's progress
   note.textContent = mapped.length
     ? `Solid: arena high water + bytes mapped now; dashed: the arena's high water alone. Mapped blocks in this race: ${mapped.join(", ")}.`
     : "Solid: arena high water + bytes mapped now; dashed: the arena's high water alone. No lane mapped a block in this race, so the two lines meet.";

@@ -65,7 +65,7 @@ function table(view: RaceView, sort: string, native: readonly NativeLeaderboardR
     maxWidth: 1200,
     header: {
       probesP50: "probes p50", probesP99: "probes p99", nsP50: "ns p50", nsP99: "ns p99",
-      peakFragmentation: "peak frag.", finalFragmentation: "final frag.", internalFragmentation: "internal frag.",
+      peakFragmentation: "peak frag.", finalFragmentation: "final frag.", internalFragmentation: "int. frag.", // short: the row must fit 1440 px with the mapping counts
     },
     format: {
       kind: (k: string) => k,

@@ -4,10 +4,9 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import {
-  blockSizeFor, coalescedRunNeeded, allocatorInfo, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult,
+  blockSizeFor, coalescedRunNeeded, allocatorInfo, GRID_PIXELS, cellAt, formatBytes, type KeepSweepRow, type LatticeLane, type LatticeResult,
 } from "../../lib/index.js";
 import { CELL_COLORS, CELL_RGBA, LANE_COLORS } from "../core/palette.js";
-import { formatBytes } from "../core/arena-choices.js";
 import type { LaneView, RaceView } from "../core/race-view.js";
 
 const ZERO_PERCENTILES = { p50: 0, p90: 0, p99: 0 };

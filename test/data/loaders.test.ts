@@ -64,6 +64,25 @@ describe("data loaders", () => {
     expect(Array.from(table.getChild("tick")!.toArray()).slice(0, 32)).toEqual(Array.from({ length: 32 }, (_, i) => 2 * i + 1));
   });
 
+  it("frames-<source>.arrow: each frame carries its mapped blocks as page-rounded (bytes, requested) int32 pairs", () => {
+    const table = tableFromIPC(output("frames-[source].arrow.ts", "--source", "python3-json"));
+    expect(String(table.schema.fields.find((f) => f.name === "mapped")!.type)).toBe("Binary");
+    const labels = table.getChild("label")!.toArray() as string[];
+    const mapped = table.getChild("mapped")!;
+    let blocks = 0;
+    for (let row = 0; row < table.numRows; row++) {
+      const raw = mapped.get(row) as Uint8Array;
+      const pairs = new Int32Array(raw.slice().buffer);
+      if (labels[row] === "bump") expect(pairs.length).toBe(0); // bump has no large-object path
+      for (let i = 0; i < pairs.length; i += 2) {
+        expect(pairs[i] % 4096).toBe(0);
+        expect(pairs[i]).toBeGreaterThanOrEqual(pairs[i + 1] + 16);
+        blocks++;
+      }
+    }
+    expect(blocks).toBeGreaterThan(0); // the trace asks for 256 KiB twice, and slab maps above 2 KiB
+  });
+
   it("latency.arrow and latency-ns.arrow: histogram buckets, probes and ns apart", () => {
     const probes = tableFromIPC(output("latency.arrow.ts"));
     expect(columns(probes)).toEqual(["source", "allocator", "label", "kind", "bucket", "upper", "count"]);

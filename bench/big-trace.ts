@@ -3,8 +3,9 @@
 // each raced by `npm run race -- --trace FILE --arena auto` in a fresh process: wall and CPU time,
 // peak RSS, and the time per op at 10M against 600k (linear means ≤ 1.2×).
 // Targets (issue "traces of any length"): 600k parse + race ≤ 1.0 s; 10M ≤ 15 s with peak RSS
-// ≤ 1 GiB. Options: --ops-small N (600000) --ops-big N (10000000) --rounds N (3, small file only;
-// the big file runs once) --keep DIR.
+// ≤ 1 GiB. The small file also runs with every lane in one thread and as a parse alone, for
+// comparison. Options: --ops-small N (600000) --ops-big N (10000000) --rounds N (5, small file
+// only; the big file runs once, streamed, since it is over 256 MiB) --keep DIR.
 import { spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { writeGlibcMtraceTo } from "./glibc-mtrace.js";
 
 const { values } = parseArgs({ options: {
   "ops-small": { type: "string", default: "600000" }, "ops-big": { type: "string", default: "10000000" },
-  rounds: { type: "string", default: "3" }, keep: { type: "string" },
+  rounds: { type: "string", default: "5" }, keep: { type: "string" },
 } });
 const MEASURE = fileURLToPath(new URL("./measure-cli.mjs", import.meta.url));
 
@@ -35,8 +36,8 @@ function writeFile(file: string, ops: number): number {
   return statSync(file).size;
 }
 
-function runCli(file: string): Measure {
-  const run = spawnSync(process.execPath, [MEASURE, "--trace", file, "--arena", "auto"], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
+function runCli(file: string, extra: string[]): Measure {
+  const run = spawnSync(process.execPath, [MEASURE, "--trace", file, "--arena", "auto", ...extra], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
   const stderr = run.stderr ?? "";
   if (run.status !== 0) throw new Error(`the CLI exited with ${run.status}: ${stderr.slice(-400)}`);
   const line = stderr.split("\n").find((l) => l.startsWith("measure "));
@@ -45,29 +46,43 @@ function runCli(file: string): Measure {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+// The small file's runs, interleaved round by round so that load drift hits them alike: the
+// command as users run it, every lane in one thread (the worker rule's alternative), and the
+// parse alone (one op raced in one lane), the fixed part the race adds to.
+const SMALL_MODES: Array<[string, string[]]> = [
+  ["npm run race (workers, the default)", []],
+  ["--threads 1", ["--threads", "1"]],
+  ["parse only (--ops 1 --threads 1 --allocators bump)", ["--ops", "1", "--threads", "1", "--allocators", "bump"]],
+];
 const dir = mkdtempSync(join(tmpdir(), "heapforge-big-"));
 try {
   const small = Number(values["ops-small"]), big = Number(values["ops-big"]), rounds = Number(values.rounds);
-  const rows: Array<{ ops: number; bytes: number; runs: Measure[] }> = [];
-  for (const [ops, n] of [[small, rounds], [big, 1]] as const) {
+  const rows: Array<{ ops: number; bytes: number; mode: string; runs: Measure[] }> = [];
+  const loadBefore = load();
+  for (const ops of [small, big]) {
     const file = join(dir, `larson-${ops}.mtrace`);
     const bytes = writeFile(file, ops);
     if (values.keep) copyFileSync(file, join(values.keep, `larson-${ops}.mtrace`));
     console.error(`${ops} ops → ${(bytes / 1048576).toFixed(0)} MiB of mtrace text`);
-    const runs: Measure[] = [];
-    for (let r = 0; r < n; r++) runs.push(runCli(file));
-    rows.push({ ops, bytes, runs });
+    const modes = ops === small ? SMALL_MODES : SMALL_MODES.slice(0, 1);
+    const runs = modes.map((): Measure[] => []);
+    for (let r = 0; r < (ops === small ? rounds : 1); r++) {
+      modes.forEach(([, extra], m) => runs[m].push(runCli(file, extra)));
+    }
+    modes.forEach(([mode], m) => rows.push({ ops, bytes, mode, runs: runs[m] }));
     rmSync(file);
   }
-  console.log(`\nnpm run race -- --trace FILE --arena auto (five lanes, 64 ticks with frames and check()), a fresh process per run; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} when done\n`);
-  console.log("| ops | file | runs | wall | CPU (user + system) | CPU ns per op | peak RSS |");
-  console.log("|---:|---:|---:|---:|---:|---:|---:|");
-  for (const { ops, bytes, runs } of rows) {
+  console.log(`\nnpm run race -- --trace FILE --arena auto (six lanes, 64 ticks with frames and check()), a fresh process per run; load average ${loadBefore} before, ${load()} when done\n`);
+  console.log("| ops | file | how | runs | wall | CPU (user + system) | CPU ns per op | peak RSS |");
+  console.log("|---:|---:|---|---:|---:|---:|---:|---:|");
+  for (const { ops, bytes, mode, runs } of rows) {
     const cpu = median(runs.map((r) => r.cpuMs));
-    console.log(`| ${ops.toLocaleString("en-US")} | ${(bytes / 1048576).toFixed(0)} MiB | ${runs.length} | ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(2)} s | ${(cpu / 1000).toFixed(2)} s | ${((cpu * 1e6) / ops).toFixed(0)} | ${(median(runs.map((r) => r.maxRssBytes)) / 1048576).toFixed(0)} MiB |`);
+    console.log(`| ${ops.toLocaleString("en-US")} | ${(bytes / 1048576).toFixed(0)} MiB | ${mode} | ${runs.length} | ${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(2)} s | ${(cpu / 1000).toFixed(2)} s | ${((cpu * 1e6) / ops).toFixed(0)} | ${(median(runs.map((r) => r.maxRssBytes)) / 1048576).toFixed(0)} MiB |`);
   }
-  const perOp = rows.map(({ ops, runs }) => median(runs.map((r) => r.cpuMs)) / ops);
-  console.log(`\nCPU time per op at ${big.toLocaleString("en-US")} ops / at ${small.toLocaleString("en-US")}: ${(perOp[1] / perOp[0]).toFixed(2)}× (target ≤ 1.2×)`);
+  const perOp = [rows[0], rows.at(-1)!].map(({ ops, runs }) => median(runs.map((r) => r.cpuMs)) / ops);
+  const wallPerOp = [rows[0], rows.at(-1)!].map(({ ops, runs }) => median(runs.map((r) => r.wallMs)) / ops);
+  console.log(`\nTime per op at ${big.toLocaleString("en-US")} ops / at ${small.toLocaleString("en-US")} (the default command): CPU ${(perOp[1] / perOp[0]).toFixed(2)}×, wall ${(wallPerOp[1] / wallPerOp[0]).toFixed(2)}× (target ≤ 1.2×)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,12 +15,14 @@ import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
 
 // The worker rule (README, "The command line"): with --threads auto, a race of fewer than
-// ONE_THREAD_MAX_OPS ops runs every lane in this thread, since starting a worker thread (and its
-// JIT warm-up) costs more CPU than such a race gains; longer races get workers (workerCount: one
-// per lane, at most one per core), started while the trace is still being parsed when the file is
-// big enough to be likely to need them.
-const ONE_THREAD_MAX_OPS = 100_000;
-const PRESTART_BYTES = 4 << 20;
+// ONE_THREAD_MAX_OPS ops runs every lane in this thread: a worker costs about 0.1 s of CPU to
+// start and warm up, and such a race is mostly its fixed per-tick work (a snapshot and a check
+// per lane and tick, about 0.4 s for six lanes and 64 ticks), which two threads would at best
+// halve; longer races get workers (workerCount: one per lane, at most one per core), started
+// while the trace is still being parsed when the file is big enough (1 MiB, ~14k mtrace ops) to be
+// likely to need them.
+const ONE_THREAD_MAX_OPS = 20_000;
+const PRESTART_BYTES = 1 << 20;
 // Trace files from this size on are raced streamed (op log spilled to files) unless --native or
 // --dump-at needs the whole trace in memory; --stream forces it for any file.
 const STREAM_BYTES = 256 << 20;

@@ -18,7 +18,7 @@ const { values } = parseArgs({ options: {
   "ops-small": { type: "string", default: "600000" }, "ops-big": { type: "string", default: "10000000" },
   rounds: { type: "string", default: "3" }, keep: { type: "string" },
 } });
-const MEASURE = fileURLToPath(new URL("./measure-cli.ts", import.meta.url));
+const MEASURE = fileURLToPath(new URL("./measure-cli.mjs", import.meta.url));
 
 interface Measure { maxRssBytes: number; cpuMs: number; wallMs: number }
 
@@ -36,7 +36,7 @@ function writeFile(file: string, ops: number): number {
 }
 
 function runCli(file: string): Measure {
-  const run = spawnSync(process.execPath, ["--import", "tsx", MEASURE, "--trace", file, "--arena", "auto"], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
+  const run = spawnSync(process.execPath, [MEASURE, "--trace", file, "--arena", "auto"], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 });
   const stderr = run.stderr ?? "";
   if (run.status !== 0) throw new Error(`the CLI exited with ${run.status}: ${stderr.slice(-400)}`);
   const line = stderr.split("\n").find((l) => l.startsWith("measure "));

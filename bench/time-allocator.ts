@@ -1,6 +1,6 @@
 // One timing run in a process of its own: `tsx bench/time-allocator.ts TRACE.bin NAME OPTIONS_JSON`
-// prints {"nsPerOp", "failures"}. A fresh process per run keeps each allocator's call sites
-// monomorphic, as they would be in a program that uses one allocator, and gives each the same
+// prints {"nsPerOp", "failures"}: the process's CPU ns per op of the timed replay. A fresh process
+// per run keeps each allocator's call sites monomorphic, as they would be in a program that uses one allocator, and gives each the same
 // cold start. Two untimed warm-up replays let the JIT compile the hot paths first: the first runs
 // its loop in on-stack-replacement code, and V8 compiles replayBare itself for its next call — with
 // one warm-up that call was the timed one, which then ran while that compile (4–16 ms, on another
@@ -25,7 +25,9 @@ const ARENA = 4 * 1024 * 1024;
 replayBare(createAllocator(name, { ...options, arenaBytes: ARENA }), trace, addrById); // its loop is compiled on the stack
 replayBare(createAllocator(name, { ...options, arenaBytes: ARENA }), trace, addrById); // replayBare is compiled for the next call
 const allocator = createAllocator(name, { ...options, arenaBytes: ARENA });
-const start = process.hrtime.bigint();
+// CPU time (user + system, µs, every thread of the process), as the C replayer reads its own.
+const start = process.cpuUsage();
 const failures = replayBare(allocator, trace, addrById);
-const elapsed = Number(process.hrtime.bigint() - start);
+const used = process.cpuUsage(start);
+const elapsed = (used.user + used.system) * 1000;
 console.log(JSON.stringify({ nsPerOp: elapsed / trace.length, failures }));

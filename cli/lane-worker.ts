@@ -1,22 +1,43 @@
-// One lane of a parallel race (parallel-race.ts), in a worker thread of its own: the op log arrives
-// in shared memory (no copy), the lane is raced exactly as race() races it among others, and its
+// One lane of a parallel race (parallel-race.ts), in a worker thread of its own. The worker starts
+// before its job is known (the CLI starts the workers while it is still parsing), then gets one
+// job: the op log in shared memory (no copy), or the files of a spilled op log (op-spill.ts) it
+// reads a stretch at a time. The lane is raced exactly as race() races it among others, and its
 // LaneResult goes back. A thread per lane also keeps the engine's call sites monomorphic.
-import { parentPort, workerData } from "node:worker_threads";
-import { race, type LaneSpec, type Trace } from "../lib/index.js";
+import { parentPort } from "node:worker_threads";
+import { race, raceOpSource, type LaneResult, type LaneSpec, type RaceOptions, type Trace } from "../lib/index.js";
+import { SpilledOpSource, type SpilledOps } from "./op-spill.js";
+
+export type LaneOps =
+  | { kind: "memory"; name: string; length: number; droppedFrees: number; op: Uint8Array; id: Int32Array; size: Int32Array }
+  | ({ kind: "spilled" } & SpilledOps);
 
 export interface LaneJob {
-  name: string; length: number; droppedFrees: number;
-  op: Uint8Array; id: Int32Array; size: Int32Array;
+  ops: LaneOps;
   lane: LaneSpec; arenaBytes: number; ticks: number; clockOverhead: number;
 }
-export type LaneMessage = { type: "progress"; done: number } | { type: "done"; lane: ReturnType<typeof race>["lanes"][number] };
+export type LaneMessage = { type: "progress"; done: number } | { type: "done"; lane: LaneResult };
 
-const { job } = workerData as { job: LaneJob };
-const trace: Trace = { name: job.name, length: job.length, droppedFrees: job.droppedFrees, op: job.op, id: job.id, size: job.size };
 const post = (message: LaneMessage) => parentPort!.postMessage(message);
 const nanoseconds = () => Number(process.hrtime.bigint());
-const result = race(trace, {
-  lanes: [job.lane], arenaBytes: job.arenaBytes, ticks: job.ticks, clock: nanoseconds, clockOverhead: job.clockOverhead,
-  onProgress: (done) => post({ type: "progress", done }),
+
+parentPort!.once("message", (job: LaneJob) => {
+  const options: RaceOptions & { arenaBytes: number } = {
+    lanes: [job.lane], arenaBytes: job.arenaBytes, ticks: job.ticks, clock: nanoseconds, clockOverhead: job.clockOverhead,
+    onProgress: (done) => post({ type: "progress", done }),
+  };
+  const { ops } = job;
+  let result;
+  if (ops.kind === "memory") {
+    const trace: Trace = { name: ops.name, length: ops.length, droppedFrees: ops.droppedFrees, op: ops.op, id: ops.id, size: ops.size };
+    result = race(trace, options);
+  } else {
+    const source = new SpilledOpSource(ops);
+    try {
+      result = raceOpSource(source, options);
+    } finally {
+      source.close();
+    }
+  }
+  post({ type: "done", lane: result.lanes[0] });
+  parentPort!.close();
 });
-post({ type: "done", lane: result.lanes[0] });

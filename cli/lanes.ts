@@ -2,8 +2,8 @@
 // (a lane may appear twice with different knobs), and which workload with which knobs. Typed by
 // the registries' knob specs, so every knob a page offers can be set from the command line.
 import {
-  ALLOCATORS, ALLOCATOR_INFO, WORKLOADS, WORKLOAD_INFO, describeKnobValues, isAllocatorName, isWorkloadName, parseKnobText,
-  type AllocatorName, type AllocatorOptions, type KnobSpec, type WorkloadName,
+  ALLOCATORS, ALLOCATOR_INFO, WORKLOADS, WORKLOAD_INFO, describeKnobValues, isBuiltinAllocatorName, isWorkloadName, parseKnobText,
+  type AllocatorOptions, type BuiltinAllocatorName, type KnobSpec, type WorkloadName,
 } from "../lib/index.js";
 import { UsageError } from "./args.js";
 
@@ -67,7 +67,8 @@ function typedKnobs(owner: string, specs: readonly KnobSpec[], knobs: Array<[str
   return values;
 }
 
-export interface CliLane { allocator: AllocatorName; label: string; options: AllocatorOptions }
+// The CLI races the built-in six; a lab's registered heaps need hints a command line cannot give.
+export interface CliLane { allocator: BuiltinAllocatorName; label: string; options: AllocatorOptions }
 
 /**
  * The lanes of --allocators. A lane's label is its name, or its name and knobs when it has any
@@ -76,7 +77,7 @@ export interface CliLane { allocator: AllocatorName; label: string; options: All
  */
 export function parseLanes(text: string): CliLane[] {
   const lanes = splitSpecs("allocators", text).map(({ name, knobs }): CliLane => {
-    if (!isAllocatorName(name)) throw new UsageError(`unknown allocator: ${JSON.stringify(name)} (choose from ${ALLOCATORS.join(", ")})`);
+    if (!isBuiltinAllocatorName(name)) throw new UsageError(`unknown allocator: ${JSON.stringify(name)} (choose from ${ALLOCATORS.join(", ")})`);
     const options = typedKnobs(name, ALLOCATOR_INFO[name].knobs, knobs);
     const shown = Object.entries(options).map(([key, value]) => `${key}=${value}`).join(",");
     return { allocator: name, label: shown ? `${name}:${shown}` : name, options };

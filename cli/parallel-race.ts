@@ -2,13 +2,17 @@
 // its own allocator, arena and shadow heap), so they can run side by side on every core and be
 // merged in lane order into the RaceResult the sequential race() would have returned — the same
 // figures exactly, but for the sampled wall-clock times, which are never the same twice.
-// The op log is copied once into SharedArrayBuffers that every worker reads.
+// The op log is copied once into SharedArrayBuffers that every worker reads, or, spilled to files
+// (op-spill.ts), read by each worker a stretch at a time.
+// The worker runs from the CLI's bundle (scripts/cli-bundle.mjs), plain JavaScript: through tsx
+// each thread would spend about a second of CPU transforming lib/ before racing. Starting a
+// thread still costs tens of ms of CPU, so the CLI starts them while it parses (LaneWorkers.start)
+// and races small traces in one thread (cli/race.ts).
 import { Worker } from "node:worker_threads";
-import { resolveArenaBytes, DEFAULT_TICKS, type LaneSpec, type RaceResult, type Trace } from "../lib/index.js";
-import type { LaneJob, LaneMessage } from "./lane-worker.js";
-
-const TS_WORKER = new URL("../scripts/ts-worker.mjs", import.meta.url);
-const LANE_MODULE = new URL("./lane-worker.ts", import.meta.url).href;
+import { autoArenaBytes, resolveArenaBytes, DEFAULT_TICKS, type LaneResult, type LaneSpec, type RaceResult, type Trace } from "../lib/index.js";
+import { ensureCliBundle } from "../scripts/cli-bundle.mjs";
+import type { LaneJob, LaneMessage, LaneOps } from "./lane-worker.js";
+import type { SpilledOps } from "./op-spill.js";
 
 export interface ParallelRaceOptions {
   lanes: LaneSpec[];
@@ -19,35 +23,89 @@ export interface ParallelRaceOptions {
   onProgress?: (opsDone: number, ops: number) => void;
 }
 
+/** Lane worker threads started ahead of their jobs, one per lane. */
+export class LaneWorkers {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static async start(count: number): Promise<LaneWorkers> {
+    // Run from the bundle or from the TypeScript sources (tests), the worker is the bundled one,
+    // rebuilt first if a source changed. execArgv [] keeps a parent's loaders (tsx, when this runs
+    // from sources) out of the workers, which need none.
+    const url = (await ensureCliBundle()).laneWorker;
+    return new LaneWorkers(Array.from({ length: count }, () => new Worker(url, { execArgv: [] })));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Stops workers that will get no job (the trace turned out small enough for one thread). */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  /** Runs job i in worker i; resolves with the lanes in job order. */
+  run(jobs: LaneJob[], onProgress: (index: number, done: number) => void): Promise<LaneResult[]> {
+    if (jobs.length !== this.workers.length) throw new Error(`${jobs.length} lane jobs for ${this.workers.length} workers`);
+    return Promise.all(jobs.map((job, index) => new Promise<LaneResult>((resolve, reject) => {
+      const worker = this.workers[index];
+      let result: LaneResult | null = null;
+      worker.on("message", (message: LaneMessage) => {
+        if (message.type === "progress") onProgress(index, message.done);
+        else result = message.lane;
+      });
+      worker.once("error", reject);
+      worker.once("exit", (code) => {
+        if (result) resolve(result);
+        else reject(new Error(`the ${job.lane.label ?? job.lane.allocator} lane's worker exited with status ${code} before finishing`));
+      });
+      worker.postMessage(job);
+    })));
+  }
+}
+
 function shared<T extends Uint8Array | Int32Array>(source: T, make: (buffer: SharedArrayBuffer) => T): T {
   const copy = make(new SharedArrayBuffer(source.byteLength));
   copy.set(source);
   return copy;
 }
 
-export async function raceInParallel(trace: Trace, options: ParallelRaceOptions): Promise<RaceResult> {
-  const n = trace.length;
-  const arenaBytes = resolveArenaBytes(trace, options.arenaBytes);
-  const ticks = options.ticks ?? DEFAULT_TICKS;
-  const op = shared(trace.op.subarray(0, n), (b) => new Uint8Array(b));
-  const id = shared(trace.id.subarray(0, n), (b) => new Int32Array(b));
-  const size = shared(trace.size.subarray(0, n), (b) => new Int32Array(b));
-  const done = options.lanes.map(() => 0);
-  const report = () => options.onProgress?.(Math.min(...done), n);
-  const lanes = await Promise.all(options.lanes.map((lane, index) => new Promise<RaceResult["lanes"][number]>((resolve, reject) => {
+/**
+ * Races every lane in a worker of its own (started here unless `workers` were started ahead), over
+ * a trace in memory or a spilled op log; the RaceResult race() gives, lanes in order.
+ */
+export async function raceInParallel(input: Trace | SpilledOps, options: ParallelRaceOptions, workers?: LaneWorkers): Promise<RaceResult> {
+  for (const lane of options.lanes) {
     if (lane.create) throw new Error("a lane built by a create() function cannot be sent to a worker");
-    const job: LaneJob = { name: trace.name, length: n, droppedFrees: trace.droppedFrees, op, id, size, lane, arenaBytes, ticks, clockOverhead: options.clockOverhead };
-    const worker = new Worker(TS_WORKER, { workerData: { module: LANE_MODULE, job } });
-    let result: RaceResult["lanes"][number] | null = null;
-    worker.on("message", (message: LaneMessage) => {
-      if (message.type === "progress") { done[index] = message.done; report(); }
-      else result = message.lane;
+  }
+  const ticks = options.ticks ?? DEFAULT_TICKS;
+  let ops: LaneOps, arenaBytes: number;
+  if ("dir" in input) {
+    ops = { kind: "spilled", ...input };
+    // "auto" from the peak the spill writer measured; a size (or the default) needs no trace.
+    arenaBytes = options.arenaBytes === "auto" ? autoArenaBytes(input.peakLiveBytes) : resolveArenaBytes(NO_OPS, options.arenaBytes);
+  } else {
+    const n = input.length;
+    arenaBytes = resolveArenaBytes(input, options.arenaBytes);
+    ops = {
+      kind: "memory", name: input.name, length: n, droppedFrees: input.droppedFrees,
+      op: shared(input.op.subarray(0, n), (b) => new Uint8Array(b)),
+      id: shared(input.id.subarray(0, n), (b) => new Int32Array(b)),
+      size: shared(input.size.subarray(0, n), (b) => new Int32Array(b)),
+    };
+  }
+  const pool = workers ?? await LaneWorkers.start(options.lanes.length);
+  const done = options.lanes.map(() => 0);
+  const jobs = options.lanes.map((lane): LaneJob => ({ ops, lane, arenaBytes, ticks, clockOverhead: options.clockOverhead }));
+  try {
+    const lanes = await pool.run(jobs, (index, opsDone) => {
+      done[index] = opsDone;
+      options.onProgress?.(Math.min(...done), ops.length);
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => {
-      if (result) resolve(result);
-      else reject(new Error(`the ${lane.label ?? lane.allocator} lane's worker exited with status ${code} before finishing`));
-    });
-  })));
-  return { trace: trace.name, arenaBytes, ops: n, lanes };
+    return { trace: ops.name, arenaBytes, ops: ops.length, lanes };
+  } finally {
+    await pool.terminate();
+  }
 }
+
+const NO_OPS: Trace = { name: "", length: 0, droppedFrees: 0, op: new Uint8Array(0), id: new Int32Array(0), size: new Int32Array(0) };

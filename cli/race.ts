@@ -2,18 +2,27 @@
 //                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native] [--list]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
-import { closeSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import {
-  ALLOCATORS, TraceTextParser, TraceError, WORKLOADS, blockKind, calibrateClockOverhead, generateWorkload, race, tracePrefix,
-  type Allocator, type RaceResult, type Trace,
+  ALLOCATORS, DEFAULT_ARENA_BYTES, TraceTextParser, TraceError, WORKLOADS, autoArenaBytes, blockKind, calibrateClockOverhead, generateWorkload,
+  race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type Trace,
 } from "../lib/index.js";
-import { raceInParallel } from "./parallel-race.js";
-import { toArrowBytes } from "../lib/arrow.js";
+import { OpSpillWriter, SpilledOpSource, type SpilledOps } from "./op-spill.js";
+import { LaneWorkers, raceInParallel } from "./parallel-race.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
-import { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } from "./native.js";
+
+// The worker rule (README, "The command line"): with --threads auto, a race of fewer than
+// ONE_THREAD_MAX_OPS ops runs every lane in this thread, since starting a worker thread costs more
+// CPU than such a lane (bench/README, bench:big); longer races get one worker per lane, started
+// while the trace is still being parsed when the file is big enough to be likely to need them.
+const ONE_THREAD_MAX_OPS = 100_000;
+const PRESTART_BYTES = 4 << 20;
+// Trace files from this size on are raced streamed (op log spilled to files) unless --native or
+// --dump-at needs the whole trace in memory; --stream forces it for any file.
+const STREAM_BYTES = 256 << 20;
 
 const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
 
@@ -31,6 +40,10 @@ const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
   --ticks N           snapshots per allocator (default 64)
   --out FILE          also write the leaderboard as an Arrow IPC file
   --dump-at OP        print every block of every heap after OP ops, instead of the leaderboard
+  --threads MODE      auto (default: one worker thread per lane from ${ONE_THREAD_MAX_OPS.toLocaleString("en-US")} ops on,
+                      every lane in this thread below), 1 (always this thread) or lanes (always workers)
+  --stream            race a trace streamed: its op log goes to temporary files as it is parsed
+                      and each lane reads it back in pieces (automatic from ${formatBytes(STREAM_BYTES)} files on)
   --native            also replay the stream through glibc, jemalloc, mimalloc and tcmalloc
                       (needs cc; each library is LD_PRELOADed if installed) and print their rows
   --list              print every allocator and workload with its knobs and defaults
@@ -43,14 +56,17 @@ function fail(code: 1 | 2, message: string): never {
 }
 
 interface Command {
-  trace: Trace;
-  kind: "workload" | "trace";
+  /** A workload is generated at once; a trace file is read by main (in memory or spilled). */
+  input: { kind: "workload"; trace: Trace } | { kind: "trace"; file: string; bytes: number };
+  ops?: number;
   lanes: CliLane[];
   arena: number | "auto";
   ticks: number;
   out?: string;
   dumpAt?: number;
   native: boolean;
+  threads: "auto" | "1" | "lanes";
+  stream: boolean;
 }
 
 function parseCommand(argv: string[]): Command {
@@ -61,6 +77,7 @@ function parseCommand(argv: string[]): Command {
       arena: { type: "string", default: "2MiB" }, ops: { type: "string" }, seed: { type: "string", default: "1" },
       ticks: { type: "string", default: "64" }, out: { type: "string" }, "dump-at": { type: "string" },
       native: { type: "boolean", default: false }, list: { type: "boolean", default: false },
+      threads: { type: "string", default: "auto" }, stream: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -75,25 +92,36 @@ function parseCommand(argv: string[]): Command {
   const ticks = parseInteger("ticks", values.ticks!, 1, 4096);
   const ops = values.ops === undefined ? undefined : parseInteger("ops", values.ops, 1, 50_000_000);
   const dumpAt = values["dump-at"] === undefined ? undefined : parseInteger("dump-at", values["dump-at"], 0, 2 ** 31 - 1);
+  const threads = values.threads!;
+  if (threads !== "auto" && threads !== "1" && threads !== "lanes") throw new UsageError(`invalid --threads: ${JSON.stringify(threads)} (use auto, 1 or lanes)`);
+  const native = values.native === true;
+  if (values.stream && values.trace === undefined) throw new UsageError("--stream reads a --trace file");
+  if (values.stream && (native || dumpAt !== undefined)) throw new UsageError("--stream cannot go with --native or --dump-at, which need the whole trace in memory");
 
-  let trace: Trace;
+  let input: Command["input"];
   if (values.workload !== undefined) {
     const { workload, knobs } = parseWorkloadSpec(values.workload);
     const seed = parseInteger("seed", values.seed!, 0, 2 ** 32 - 1);
-    trace = generateWorkload(workload, { ...knobs, seed, ops: ops ?? 200_000, arenaBytes: arena === "auto" ? undefined : arena });
+    input = { kind: "workload", trace: generateWorkload(workload, { ...knobs, seed, ops: ops ?? 200_000, arenaBytes: arena === "auto" ? undefined : arena }) };
   } else {
-    trace = readTrace(values.trace!);
-    if (ops !== undefined) trace = tracePrefix(trace, ops);
+    const file = values.trace!;
+    let bytes: number;
+    try {
+      bytes = statSync(file).size;
+    } catch (error) {
+      fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    input = { kind: "trace", file, bytes };
   }
-  const kind = values.workload !== undefined ? "workload" : "trace";
-  return { trace, kind, lanes, arena, ticks, out: values.out, dumpAt, native: values.native === true };
+  return { input, ops, lanes, arena, ticks, out: values.out, dumpAt, native, threads, stream: values.stream === true };
 }
 
 // Read 1 MiB at a time into the streaming parser: memory follows the op log, not the file, so a
 // trace of several GB opens (the whole text as one string would stop at V8's ~512 MiB limit).
 const READ_CHUNK = 1 << 20;
 
-function readTrace(file: string): Trace {
+/** Feeds the file to a parser 1 MiB at a time; `afterChunk` runs after each piece is parsed. */
+function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void): { parser: TraceTextParser; trace: Trace } {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -113,9 +141,10 @@ function readTrace(file: string): Trace {
       }
       if (n === 0) break;
       parser.push(decoder.decode(buffer.subarray(0, n), { stream: true }));
+      afterChunk(parser);
     }
     parser.push(decoder.decode());
-    return parser.finish();
+    return { parser, trace: parser.finish() };
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
     throw error;
@@ -123,6 +152,29 @@ function readTrace(file: string): Trace {
     closeSync(fd);
   }
 }
+
+function readTrace(file: string): Trace {
+  return parseFile(file, () => {}).trace;
+}
+
+/**
+ * The streamed read: the op log goes to files as it is parsed (op-spill.ts), in pieces of at
+ * most SPILL_PIECE_OPS, so memory follows the live blocks, not the trace. With `ops`, only the
+ * first ops are kept, but the whole text is still read, as readTrace + tracePrefix read it (the
+ * dropped-free count is the whole file's).
+ */
+function spillTrace(file: string, spill: OpSpillWriter, ops = Infinity): SpilledOps {
+  const keep = (piece: ReturnType<TraceTextParser["takeOps"]>) => {
+    const room = ops - spill.length;
+    if (room <= 0) return;
+    const n = Math.min(room, piece.length);
+    spill.write({ length: n, op: piece.op, id: piece.id, size: piece.size });
+  };
+  const { trace } = parseFile(file, (parser) => { if (parser.pendingOps >= SPILL_PIECE_OPS) keep(parser.takeOps()); });
+  keep({ length: trace.length, op: trace.op, id: trace.id, size: trace.size });
+  return spill.finish(trace.name, trace.droppedFrees);
+}
+const SPILL_PIECE_OPS = 1 << 16;
 
 function progressBar(): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -173,10 +225,11 @@ async function main(): Promise<void> {
     if (error instanceof RangeError) fail(2, error.message);
     throw error;
   }
-  const { trace, arena, ticks } = command;
+  const { input, arena, ticks } = command;
   const lanes = command.lanes.map(({ allocator, label, options }) => ({ allocator, label, options }));
 
   if (command.dumpAt !== undefined) {
+    const trace = prefixed(input.kind === "workload" ? input.trace : readTrace(input.file), command.ops);
     const prefix = tracePrefix(trace, command.dumpAt);
     race(prefix, {
       lanes, arenaBytes: arena, ticks: 1,
@@ -185,23 +238,66 @@ async function main(): Promise<void> {
     return;
   }
 
-  let result: RaceResult;
+  const streamed = input.kind === "trace" && !command.native && (command.stream || input.bytes >= STREAM_BYTES);
+  const workload = input.kind === "workload" ? input.trace.length : 0;
+  const prestart = command.threads === "lanes" || (command.threads === "auto" && (input.kind === "trace" ? input.bytes >= PRESTART_BYTES : workload >= ONE_THREAD_MAX_OPS));
+  const workers = prestart ? await LaneWorkers.start(lanes.length) : undefined;
+  const spill = streamed ? new OpSpillWriter() : undefined;
+  const removeSpill = () => spill?.remove();
+  // However the run ends (an error exits at once through fail()), the spilled files go.
+  process.once("exit", removeSpill);
+  process.once("SIGINT", () => process.exit(130));
+
+  let result: RaceResult, trace: Trace | undefined, name: string, droppedFrees: number;
   try {
-    // One worker thread per lane (parallel-race.ts): the same result as race(), on every core.
-    result = await raceInParallel(trace, { lanes, arenaBytes: arena, ticks, clockOverhead: calibrateClockOverhead(nanoseconds), onProgress: progressBar() });
+    let ops: Trace | SpilledOps;
+    if (spill) ops = spillTrace((input as { file: string }).file, spill, command.ops);
+    else ops = trace = prefixed(input.kind === "workload" ? input.trace : readTrace(input.file), command.ops);
+    name = ops.name;
+    droppedFrees = ops.droppedFrees;
+    const parallel = command.threads === "lanes" || (command.threads === "auto" && ops.length >= ONE_THREAD_MAX_OPS);
+    const clockOverhead = calibrateClockOverhead(nanoseconds);
+    const onProgress = progressBar();
+    if (parallel) {
+      // One worker thread per lane (parallel-race.ts): the same result as race(), on every core.
+      result = await raceInParallel(ops, { lanes, arenaBytes: arena, ticks, clockOverhead, onProgress }, workers);
+    } else {
+      await workers?.terminate();
+      result = raceHere(ops, { lanes, arenaBytes: arena, ticks, clock: nanoseconds, clockOverhead, onProgress });
+    }
   } catch (error) {
     // A worker's error arrives as a clone: its class may be lost, its name is not.
     if (error instanceof Error && error.name === "RangeError") fail(2, error.message);
     throw error;
+  } finally {
+    removeSpill();
   }
-  const dropped = trace.droppedFrees ? `, ${trace.droppedFrees} frees of unknown addresses dropped` : "";
-  console.log(`${trace.name}: ${result.ops} ops, ${formatBytes(result.arenaBytes)} arena per allocator${dropped}\n`);
+  const dropped = droppedFrees ? `, ${droppedFrees} frees of unknown addresses dropped` : "";
+  console.log(`${name}: ${result.ops} ops, ${formatBytes(result.arenaBytes)} arena per allocator${dropped}\n`);
   console.log(leaderboard(result));
-  const native = command.native ? (await nativeRowsFor(trace)).lanes : [];
+  if (!command.native && !command.out) return;
+  // Loaded only when asked for: the native runner and apache-arrow cost a plain race nothing.
+  const { laneTable, nativeFootnote, nativeLeaderboard, nativeRowsFor } = await import("./native.js");
+  const native = command.native && trace ? (await nativeRowsFor(trace)).lanes : [];
   if (native.length) console.log(`\n${nativeLeaderboard(native)}\n${nativeFootnote(native)}`);
   if (command.out) {
-    writeFileSync(command.out, toArrowBytes(laneTable({ source: trace.name, kind: command.kind, result }, native)));
+    const { toArrowBytes } = await import("../lib/arrow.js");
+    writeFileSync(command.out, toArrowBytes(laneTable({ source: name, kind: input.kind, result }, native)));
     console.error(`wrote ${command.out}`);
+  }
+}
+
+const prefixed = (trace: Trace, ops: number | undefined) => (ops === undefined ? trace : tracePrefix(trace, ops));
+
+/** Every lane in this thread: race() of the trace, or of the spilled op log read back in stretches. */
+function raceHere(ops: Trace | SpilledOps, options: RaceOptions): RaceResult {
+  if (!("dir" in ops)) return race(ops, options);
+  const source = new SpilledOpSource(ops);
+  try {
+    const arenaBytes = options.arenaBytes === "auto" ? autoArenaBytes(ops.peakLiveBytes) : options.arenaBytes ?? DEFAULT_ARENA_BYTES;
+    return raceOpSource(source, { ...options, arenaBytes });
+  } finally {
+    source.close();
   }
 }
 

@@ -51,7 +51,7 @@
 import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { ArenaAllocator, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
-import { NULL_ADDR, type AllocatorOptions } from "./types.js";
+import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
 /**
  * The header size and the smallest order, as a const enum: the TypeScript transform writes each use in
@@ -111,6 +111,17 @@ export class BuddyAllocator extends ArenaAllocator {
     this.maxRequest = this.arenaBytes - Layout.HEADER_BYTES;
     this.insertFree(0, this.topOrder);
     this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
+  }
+
+  detail(): AllocatorDetail {
+    const orders = [];
+    const limit = this.arenaBytes >> Layout.MIN_ORDER;
+    for (let order = Layout.MIN_ORDER; order <= this.topOrder; order++) {
+      const freeList: number[] = [];
+      for (let n = this.heads[order]; n !== NULL && freeList.length < limit; n = this.words[(n >> 2) + NEXT]) freeList.push(n);
+      orders.push({ order, freeList });
+    }
+    return { kind: "buddy", largeThreshold: this.largeThreshold, minOrder: Layout.MIN_ORDER, topOrder: this.topOrder, orderBitmap: this.nonEmpty, orders };
   }
 
   // Fast path: a whole-number size that fits, then allocateBlock. Slow path: rejectSize, for a size

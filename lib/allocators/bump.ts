@@ -47,7 +47,7 @@
 
 import { ArenaAllocator, booleanKnob, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
-import { NULL_ADDR, type AllocatorOptions } from "./types.js";
+import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
 const KNOWN_KNOB_NAMES = ["resetWhenEmpty"] as const;
 
@@ -83,6 +83,10 @@ export class BumpAllocator extends ArenaAllocator {
   constructor(options: AllocatorOptions = {}) {
     super("bump", options, KNOWN_KNOB_NAMES);
     this.resetWhenEmpty = booleanKnob(options, "resetWhenEmpty", true);
+  }
+
+  detail(): AllocatorDetail {
+    return { kind: "bump", largeThreshold: 0, cursor: this.cursor, emptyCursor: FIRST_BLOCK, liveObjects: this.liveObjects, resetWhenEmpty: this.resetWhenEmpty };
   }
 
   // The whole of malloc is the fast path: bumpBlock and noteAllocated written out, because the

@@ -31,7 +31,7 @@ import { choiceKnob } from "./base.js";
 import * as tags from "./boundary-tags.js";
 import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
 import type { KnobSpec } from "./knobs.js";
-import type { AllocatorOptions } from "./types.js";
+import type { AllocatorDetail, AllocatorOptions } from "./types.js";
 
 // The layout constants as this module's own consts: V8 folds a module's consts into optimized code,
 // but reads an imported binding through its module cell at every use (a load, a hole check, an untag).
@@ -88,6 +88,10 @@ export class FreeListAllocator extends BoundaryTagAllocator {
     const limit = this.arenaBytes / MIN_BLOCK;
     for (let n = this.head; n !== NIL && nodes.length < limit; n = nextLink(this.words, n)) nodes.push(n);
     return nodes;
+  }
+
+  detail(): AllocatorDetail {
+    return { kind: "freelist", largeThreshold: this.largeThreshold, placement: this.placement, order: this.order, freeList: this.freeList() };
   }
 
   protected findFit(need: number): number {

@@ -35,7 +35,7 @@ import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import * as tags from "./boundary-tags.js";
 import { BoundaryTagAllocator, nextLink, sizeOf } from "./boundary-tags.js";
 import type { KnobSpec } from "./knobs.js";
-import type { AllocatorOptions } from "./types.js";
+import type { AllocatorDetail, AllocatorOptions } from "./types.js";
 
 // The layout constants as this module's own consts: V8 folds a module's consts into optimized code,
 // but reads an imported binding through its module cell at every use (a load, a hole check, an untag).
@@ -94,6 +94,14 @@ export class SegFitAllocator extends BoundaryTagAllocator {
     const limit = this.arenaBytes / MIN_BLOCK;
     for (let n = this.heads[k]; n !== NIL && nodes.length < limit; n = nextLink(this.words, n)) nodes.push(n);
     return nodes;
+  }
+
+  detail(): AllocatorDetail {
+    const classes = [];
+    for (let k = 0; k < SEGFIT_CLASSES; k++) {
+      classes.push({ floor: segfitClassFloor(k), ceiling: k < TOP_CLASS ? segfitClassFloor(k + 1) - 1 : Infinity, freeList: this.classList(k) });
+    }
+    return { kind: "segfit", largeThreshold: this.largeThreshold, classBitmap: this.bitmap, searchLimit: this.searchLimit, classes };
   }
 
   // Written out in one function, like free(): on the hot path every call the JIT has to inline

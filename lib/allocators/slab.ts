@@ -68,7 +68,7 @@
 import { largePathKnobs } from "./large.js";
 import { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
-import { NULL_ADDR, type AllocatorOptions } from "./types.js";
+import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
 const KNOWN_KNOB_NAMES = ["classes", "largeThreshold", "slidingThreshold"] as const;
 
@@ -258,6 +258,13 @@ export class SlabAllocator extends ArenaAllocator {
 
   // Pooled slabs and the never-carved region next to each other are reported as one free block,
   // so an arena whose every object was freed walks as a single free block, like the others.
+  detail(): AllocatorDetail {
+    return {
+      kind: "slab", largeThreshold: this.largeThreshold, slabBytes: SLAB_BYTES,
+      classes: this.layouts.map((layout) => ({ objectBytes: layout.objectBytes, capacity: layout.capacity })),
+    };
+  }
+
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
     const words = this.words;
     const halves = this.halves;

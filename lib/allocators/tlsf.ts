@@ -66,7 +66,7 @@
 import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
-import { NULL_ADDR, type AllocatorOptions } from "./types.js";
+import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
 const enum T {
   NIL = -1,
@@ -196,6 +196,25 @@ export class TlsfAllocator extends ArenaAllocator {
     const limit = this.arenaBytes / T.MIN_BLOCK;
     for (let n = this.words[this.headsWord + fl * this.slCount + sl]; n !== T.NIL && nodes.length < limit; n = this.words[(n + T.NEXT_FREE) >> 2]) nodes.push(n);
     return nodes;
+  }
+
+  detail(): AllocatorDetail {
+    const g = this.geometry;
+    const lists = [];
+    const slBitmaps: number[] = [];
+    for (let fl = 0; fl < g.flCount; fl++) {
+      slBitmaps.push(this.secondLevelBitmap(fl));
+      for (let sl = 0; sl < g.slCount; sl++) {
+        const freeList = this.freeList(fl, sl);
+        if (freeList.length === 0) continue;
+        const next = sl + 1 < g.slCount ? tlsfListFloor(g, fl, sl + 1) : tlsfListFloor(g, fl + 1, 0);
+        lists.push({ fl, sl, floor: tlsfListFloor(g, fl, sl), ceiling: next - 1, freeList });
+      }
+    }
+    return {
+      kind: "tlsf", largeThreshold: this.largeThreshold, flCount: g.flCount, slCount: g.slCount, smallBlock: g.smallBlock,
+      controlBytes: this.controlBytes, sentinelBytes: T.SENTINEL_BYTES, flBitmap: this.firstLevelBitmap, slBitmaps, lists,
+    };
   }
 
   malloc(size: number): number {

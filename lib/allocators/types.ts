@@ -2,7 +2,15 @@
 // metadata — headers, footers, free-list links, bitmaps, slab headers — inside `bytes`, at the
 // offsets a C allocator would use, so that `walk()` and the heat maps show the real layout.
 
-export type AllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab" | "tlsf";
+/** The six allocators HeapForge is built with (`ALLOCATORS`): the default lanes of every race. */
+export type BuiltinAllocatorName = "bump" | "freelist" | "segfit" | "buddy" | "slab" | "tlsf";
+
+/**
+ * The name of a registered allocator: a built-in one, or one a lab or a caller gave to
+ * `registerAllocator` (allocators/index.ts). Any string type-checks; createAllocator and race()
+ * reject a name nobody registered, listing the ones that are.
+ */
+export type AllocatorName = BuiltinAllocatorName | (string & {});
 
 export interface AllocatorStats {
   allocs: number;        // successful mallocs (a realloc that moves counts as a realloc, not an alloc)
@@ -51,7 +59,42 @@ export interface Allocator {
   walkMapped?(visit: (start: number, bytes: number, payload: number, requested: number) => void): void;
   /** The payload bytes of a live mapped block (they are not in `bytes`), or null. */
   mappedPayload?(addr: number): Uint8Array | null;
+  /**
+   * The strategy's own bookkeeping, copied out for teaching views (the strategy pages' steppers):
+   * its free lists, bitmaps or cursor. Beside check(), never needed to use the allocator; absent for
+   * an allocator that has nothing to show beyond walk().
+   */
+  detail?(): AllocatorDetail;
 }
+
+/** One free list: the block offsets (headers, as walk() reports them as `start`) in list order. */
+export type FreeListNodes = number[];
+
+/**
+ * What `detail()` returns, one shape per strategy. `largeThreshold` is the large-object path's
+ * threshold in force (it moves under the sliding rule), 0 when requests of every size stay in the
+ * arena.
+ */
+export type AllocatorDetail = { largeThreshold: number } & (
+  /** `cursor`: where the next block starts; `emptyCursor`: where it goes back to when the heap empties. */
+  | { kind: "bump"; cursor: number; emptyCursor: number; liveObjects: number; resetWhenEmpty: boolean }
+  | { kind: "freelist"; placement: "first" | "next" | "best"; order: "lifo" | "address"; freeList: FreeListNodes }
+  /** Class k holds free blocks of floor..ceiling bytes (the top class has ceiling Infinity); bit k of classBitmap says it is non-empty. */
+  | { kind: "segfit"; classBitmap: number; searchLimit: number; classes: Array<{ floor: number; ceiling: number; freeList: FreeListNodes }> }
+  /** One list per order, minOrder..topOrder; bit k of orderBitmap says order k's list is non-empty. */
+  | { kind: "buddy"; minOrder: number; topOrder: number; orderBitmap: number; orders: Array<{ order: number; freeList: FreeListNodes }> }
+  /** Each class's object size and how many objects a slab of `slabBytes` holds. */
+  | { kind: "slab"; slabBytes: number; classes: Array<{ objectBytes: number; capacity: number }> }
+  /**
+   * The control block takes the first `controlBytes`; the arena ends in a `sentinelBytes` sentinel that
+   * walk() folds into the last block. Only the non-empty lists are listed, each with its size range.
+   */
+  | {
+    kind: "tlsf"; flCount: number; slCount: number; smallBlock: number; controlBytes: number; sentinelBytes: number;
+    flBitmap: number; slBitmaps: number[];
+    lists: Array<{ fl: number; sl: number; floor: number; ceiling: number; freeList: FreeListNodes }>;
+  }
+);
 
 export interface AllocatorOptions {
   arenaBytes?: number;

@@ -2,7 +2,7 @@
 // class in one of three ways (a header before the object, an aligned span's descriptor, a table
 // of span descriptors). The lab's race over it is in free-lookup.ts; the why is in its comment.
 
-import { ArenaAllocator, alignUp, validateSize } from "../allocators/index.js";
+import { ArenaAllocator, alignUp, registerAllocator, validateSize } from "../allocators/index.js";
 import { NULL_ADDR, type AllocatorOptions } from "../allocators/types.js";
 import { choiceKnob, integerKnob, type KnobSpec } from "../knobs.js";
 
@@ -26,6 +26,9 @@ export const FREE_LOOKUP_KNOBS: readonly KnobSpec[] = [
     help: "table only: 1 is a flat array; 2 and 3 are radix trees, as 64-bit allocators need." },
 ];
 const KNOWN_KNOB_NAMES = FREE_LOOKUP_KNOBS.map((knob) => knob.name);
+
+/** The registry name the lab's heap carries: its own, not the built-in slab's it resembles. */
+export const LOOKUP_ALLOCATOR = "free-lookup";
 
 const NIL = -1;
 const POOLED = -1;
@@ -86,7 +89,7 @@ export class LookupAllocator extends ArenaAllocator {
   lookups = 0;
 
   constructor(options: AllocatorOptions = {}) {
-    super("slab", options, KNOWN_KNOB_NAMES);
+    super(LOOKUP_ALLOCATOR, options, KNOWN_KNOB_NAMES);
     this.lookup = choiceKnob(options, "lookup", LOOKUPS, "aligned");
     this.mode = LOOKUPS.indexOf(this.lookup);
     this.spanBytes = integerKnob(options, "spanBytes", MIN_SPAN_BYTES, MAX_SPAN_BYTES, DEFAULT_SPAN_BYTES);
@@ -635,3 +638,9 @@ export class LookupAllocator extends ArenaAllocator {
 
 /** One step of a lookup: the bytes free() reads, and what it learns there. */
 export interface LookupStep { address: number; bytes: number; what: string }
+
+registerAllocator({
+  name: LOOKUP_ALLOCATOR, label: "Slab with a free() lookup", knobs: FREE_LOOKUP_KNOBS,
+  summary: "Eight classes from 16 B to 2 KiB in spans; free() finds an object's class by a header, an aligned span's descriptor or a table.",
+  create: (options) => new LookupAllocator(options),
+});

@@ -57,7 +57,7 @@ import { censusOf } from "../arena.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";
 import type { Trace } from "../trace/types.js";
 import { generateWorkload } from "../workloads/index.js";
-import { DEFAULT_SPAN_BYTES, LARGEST_CLASS, LOOKUPS, LookupAllocator, type Lookup, type LookupStep } from "./free-lookup-heap.js";
+import { DEFAULT_SPAN_BYTES, LARGEST_CLASS, LOOKUP_ALLOCATOR, LOOKUPS, LookupAllocator, type Lookup, type LookupStep } from "./free-lookup-heap.js";
 
 // The model, for the lab's page, worker and tests.
 export * from "./free-lookup-heap.js";
@@ -137,7 +137,7 @@ export function runFreeLookupLab(options: FreeLookupLabOptions): FreeLookupLab {
   for (const spec of specs) new LookupAllocator({ ...spec.options, arenaBytes });
   const made: LookupAllocator[] = [];
   const lanes: LaneSpec[] = specs.map((spec, i) => ({
-    allocator: "slab", label: spec.label,
+    allocator: LOOKUP_ALLOCATOR, label: spec.label,
     create: (o) => (made[i] = new LookupAllocator({ ...spec.options, arenaBytes: o.arenaBytes })),
   }));
   const result = race(trace, { lanes, arenaBytes, ticks: options.ticks ?? 40 });

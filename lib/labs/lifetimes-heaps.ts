@@ -2,8 +2,9 @@
 // chunks, freed whole) and SegregatedHeap (the arenas plus a general heap for long-lived objects).
 // The lab's race over them is in lifetimes.ts.
 
-import { ArenaAllocator, createAllocator, hex, isAllocatorName, validateSize, withoutLargePath } from "../allocators/index.js";
+import { ArenaAllocator, createAllocator, hex, isAllocatorName, registerAllocator, unknownAllocatorError, validateSize, withoutLargePath } from "../allocators/index.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
+import type { KnobSpec } from "../knobs.js";
 
 // ---------------------------------------------------------------------------------------------
 // Request regions
@@ -18,6 +19,10 @@ const DEAD_BIT = 0x80000000 | 0;
 const REQUESTED_MASK = 0x7fffffff;
 // Word offsets in a chunk header.
 const C_CHECK = 0, C_REGION = 1, C_FIRST = 2, C_NEXT = 3, C_CURSOR = 4, C_LIVE = 5;
+
+/** The registry names of the two heaps: their own, not bump's, which they resemble only in bumping. */
+export const REGION_HEAP = "regions";
+export const SEGREGATED_HEAP = "regions-and-heap";
 
 export const MIN_CHUNK_BYTES = 4096;
 export const MAX_CHUNK_BYTES = 65536;
@@ -55,7 +60,7 @@ export class RegionHeap extends ArenaAllocator {
   private regionsAlive = 0;
 
   constructor(options: RegionHeapOptions = {}) {
-    super("bump", options, ["chunkBytes", "regionOf"]);
+    super(REGION_HEAP, options, ["chunkBytes", "regionOf"]);
     this.chunkBytes = validateChunkBytes(options.chunkBytes, this.arenaBytes);
     this.chunkShift = 31 - Math.clz32(this.chunkBytes);
     this.chunkCount = this.arenaBytes / this.chunkBytes;
@@ -343,7 +348,7 @@ export interface SegregatedHeapOptions extends AllocatorOptions {
  * `bytes` is a copy of both halves, made when read: the two heaps own separate buffers.
  */
 export class SegregatedHeap implements Allocator {
-  readonly name: AllocatorName = "bump";
+  readonly name = SEGREGATED_HEAP;
   readonly arenaBytes: number;
   readonly regions: RegionHeap;
   readonly heap: Allocator;
@@ -361,7 +366,7 @@ export class SegregatedHeap implements Allocator {
     const arenaBytes = options.arenaBytes ?? 2 * 1024 * 1024;
     if (typeof arenaBytes !== "number" || arenaBytes < 128 * 1024) throw new RangeError(`invalid arenaBytes: ${String(arenaBytes)} (the segregated heap needs at least 128 KiB: two halves of 64 KiB)`);
     const heapName = options.heap ?? "freelist";
-    if (!isAllocatorName(heapName)) throw new RangeError(`invalid heap: ${JSON.stringify(heapName)}`);
+    if (!isAllocatorName(heapName)) throw unknownAllocatorError(heapName);
     if (!(options.regionOf instanceof Int32Array) || !(options.longLivedOf instanceof Uint8Array)) {
       throw new RangeError("the segregated heap needs regionOf (Int32Array) and longLivedOf (Uint8Array) hints");
     }
@@ -451,3 +456,20 @@ export class SegregatedHeap implements Allocator {
     s.highWater = a.highWater + b.highWater;
   }
 }
+
+// Both heaps need the stream's hints (regionOf, and longLivedOf for the segregated one) as options:
+// a race lane gives them; a page input or the command line cannot.
+const CHUNK_KNOB: KnobSpec = {
+  name: "chunkBytes", label: "Chunk bytes", kind: "integer", min: MIN_CHUNK_BYTES, max: MAX_CHUNK_BYTES, default: DEFAULT_CHUNK_BYTES,
+  help: "The unit a region takes from the arena; a power of two from 4 KiB to 64 KiB.",
+};
+registerAllocator({
+  name: REGION_HEAP, label: "Request regions", knobs: [CHUNK_KNOB],
+  summary: "Each request bumps in chunks of its own region and frees them all when its last object dies (options: regionOf, the region of every malloc).",
+  create: (options) => new RegionHeap(options),
+});
+registerAllocator({
+  name: SEGREGATED_HEAP, label: "Request regions + long-lived heap", knobs: [CHUNK_KNOB],
+  summary: "Request regions in the lower half of the arena, a general heap for long-lived objects in the upper half (options: regionOf, longLivedOf, heap).",
+  create: (options) => new SegregatedHeap(options),
+});

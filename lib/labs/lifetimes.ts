@@ -58,7 +58,7 @@
 import type { AllocatorName } from "../allocators/types.js";
 import { race, type LaneSpec, type RaceResult } from "../race/race.js";
 import { lifetimeStream, type LifetimeStream, type LifetimeStreamOptions } from "./lifetimes-stream.js";
-import { RegionHeap, SegregatedHeap, validateChunkBytes } from "./lifetimes-heaps.js";
+import { REGION_HEAP, RegionHeap, SEGREGATED_HEAP, SegregatedHeap, validateChunkBytes } from "./lifetimes-heaps.js";
 
 // The model, for the lab's page, worker and tests.
 export * from "./lifetimes-stream.js";
@@ -102,11 +102,11 @@ export function runLifetimesLab(options: LifetimesLabOptions): LifetimesLab {
   const lanes: LaneSpec[] = [
     { allocator: heap, label: `${LIFETIME_LANE_LABELS[0]} (${heap})` },
     {
-      allocator: "bump", label: LIFETIME_LANE_LABELS[1],
+      allocator: REGION_HEAP, label: LIFETIME_LANE_LABELS[1],
       create: (o) => (regionHeaps[1] = new RegionHeap({ arenaBytes: o.arenaBytes, chunkBytes, regionOf: stream.regionOfMalloc })),
     },
     {
-      allocator: "bump", label: `${LIFETIME_LANE_LABELS[2]} (${heap})`,
+      allocator: SEGREGATED_HEAP, label: `${LIFETIME_LANE_LABELS[2]} (${heap})`,
       create: (o) => {
         const segregated = new SegregatedHeap({ arenaBytes: o.arenaBytes, chunkBytes, regionOf: stream.regionOfMalloc, longLivedOf: stream.longLivedOfMalloc, heap });
         regionHeaps[2] = segregated.regions;

@@ -197,6 +197,45 @@ export function checkClassicResults(points: readonly PlacementPoint[]): ClaimChe
   ];
 }
 
+/** A point is comparable when its lane finished every op without a failure. */
+export function isComparable(point: PlacementPoint): boolean {
+  return point.failures === 0 && point.corrupt === null;
+}
+
+/** The front over the six list policies (the reference lane is drawn, not ranked). */
+export function placementFront(points: readonly PlacementPoint[]): PlacementPoint[] {
+  return paretoFront(points.filter((p) => p.policy !== null), (p) => p.probesPerOp, (p) => p.fragmentation, isComparable);
+}
+
+/** Each classic result in words, as the lab states it. */
+export const CLAIM_TEXT: Record<ClaimId, string> = {
+  "ao-first-beats-lifo-first": "Address-ordered first fit fragments no more than LIFO first fit",
+  "best-near-ao-first": "Best fit fragments about as little as address-ordered first fit, or less",
+  "next-worse-than-best": "Next fit fragments more than the better of address-ordered first fit and best fit",
+  "ao-or-best-least": "The least fragmented policy is address-ordered first fit or a best fit",
+};
+
+export interface ClaimTally { claim: ClaimId; recorded: { holds: number; of: number }; synthetic: { holds: number; of: number }; exceptions: string[] }
+
+/** The rows tallyClaims reads: one stream's classic-result checks, and whether it is a recorded trace. */
+export interface ClaimRow { source: string; kind: "workload" | "trace"; checks: readonly ClaimCheck[] }
+
+/** How often each classic result holds, on recorded traces and on synthetic workloads, with the streams where it does not. */
+export function tallyClaims(rows: readonly ClaimRow[]): ClaimTally[] {
+  return (Object.keys(CLAIM_TEXT) as ClaimId[]).map((claim) => {
+    const tally: ClaimTally = { claim, recorded: { holds: 0, of: 0 }, synthetic: { holds: 0, of: 0 }, exceptions: [] };
+    for (const row of rows) {
+      const check = row.checks.find((c: ClaimCheck) => c.claim === claim);
+      if (!check || check.holds === null) continue;
+      const bucket = row.kind === "trace" ? tally.recorded : tally.synthetic;
+      bucket.of++;
+      if (check.holds) bucket.holds++;
+      else tally.exceptions.push(row.source);
+    }
+    return tally;
+  });
+}
+
 /** The largest malloc or realloc of a stream, in bytes. */
 export function largestRequest(trace: Trace): number {
   let largest = 0;

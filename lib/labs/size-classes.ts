@@ -14,15 +14,16 @@
 // its class exactly — a best-fit search stops at the first exact fit, a first-fit search finds
 // a fit sooner, and freed holes are reused rather than split into slivers.
 //
-// SizeClassAllocator wraps a registry allocator. Every header, tag and link is the backend's, in the
-// backend's arena; the one thing kept outside is what the program asked for (requestedBySlot), which
+// SizeClassAllocator wraps a registry allocator and is registered under a name of its own,
+// "size-classes" (options: backend, spacing, and the backend's knobs), so its lanes are built by the
+// registry like any other. Every header, tag and link is the backend's, in the backend's arena; the one thing kept outside is what the program asked for (requestedBySlot), which
 // a real size-class allocator would not know and the heat map needs to tell used bytes from rounding.
 //
 // Invariants (check() verifies each, after the backend's own check()):
 //   for every used block: backend requested == roundToClass(requested)      (the class was applied)
 //   sum of requested over used blocks == stats.liveBytes
 
-import { createAllocator, withoutLargePath } from "../allocators/index.js";
+import { createAllocator, registerAllocator, withoutLargePath } from "../allocators/index.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
 import type { LaneSpec, RaceResult } from "../race/race.js";
 import { OP_FREE, type Trace } from "../trace/types.js";
@@ -144,8 +145,10 @@ export function wasteCurve(table: Int32Array, maxBytes: number): Float64Array {
   return curve;
 }
 
+export const SIZE_CLASS_ALLOCATOR = "size-classes";
+
 export class SizeClassAllocator implements Allocator {
-  readonly name: AllocatorName;
+  readonly name = SIZE_CLASS_ALLOCATOR;
   readonly arenaBytes: number;
   readonly bytes: Uint8Array;
   readonly stats: AllocatorStats;
@@ -159,7 +162,6 @@ export class SizeClassAllocator implements Allocator {
   constructor(backendName: AllocatorName, spacing: ClassSpacing, options: AllocatorOptions = {}) {
     this.table = classTable(spacing);
     this.backend = createAllocator(backendName, withoutLargePath(backendName, options)); // every payload indexes requestedBySlot
-    this.name = this.backend.name;
     this.arenaBytes = this.backend.arenaBytes;
     this.bytes = this.backend.bytes;
     this.requestedBySlot = new Int32Array(this.arenaBytes / GRANULE);
@@ -251,6 +253,17 @@ export class SizeClassAllocator implements Allocator {
   }
 }
 
+registerAllocator({
+  name: SIZE_CLASS_ALLOCATOR,
+  label: "Size classes",
+  summary: "Every request rounded up to a size class (options: spacing, a ClassSpacing; backend, a registered allocator; then the backend's knobs) before the backend sees it.",
+  create: ({ backend = "freelist", spacing = { kind: "exact" }, ...backendOptions }) => {
+    if (typeof backend !== "string") throw new RangeError(`invalid backend: ${JSON.stringify(backend)} (must be a registered allocator's name)`);
+    if (typeof spacing !== "object" || spacing === null) throw new RangeError(`invalid spacing: ${JSON.stringify(spacing)} (must be a ClassSpacing, e.g. {kind: "geometric", perDoubling: 4})`);
+    return new SizeClassAllocator(backend, spacing as ClassSpacing, backendOptions);
+  },
+});
+
 export interface SizeClassLaneOptions {
   backend: AllocatorName;
   backendOptions?: AllocatorOptions;
@@ -259,9 +272,9 @@ export interface SizeClassLaneOptions {
 /** One race lane per spacing, each the same backend behind a different class table. */
 export function sizeClassLanes(spacings: readonly ClassSpacing[], { backend, backendOptions = {} }: SizeClassLaneOptions): LaneSpec[] {
   return spacings.map((spacing) => ({
-    allocator: backend,
+    allocator: SIZE_CLASS_ALLOCATOR,
     label: spacingLabel(spacing),
-    create: (options: AllocatorOptions & { arenaBytes: number }) => new SizeClassAllocator(backend, spacing, { ...backendOptions, arenaBytes: options.arenaBytes }),
+    options: { ...backendOptions, backend, spacing },
   }));
 }
 

@@ -10,24 +10,19 @@
 // The shadow heap (shadow.ts) vets every address an allocator returns; a lane that hands out bad
 // memory, throws, or fails its own check() at a tick is stopped and reported as corrupt.
 
-import { ALLOCATORS, createAllocator, isAllocatorName } from "../allocators/index.js";
+import { ALLOCATORS, createAllocator, isAllocatorName, unknownAllocatorError } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
 import { validateArenaBytes } from "../knobs.js";
-import { censusOf, takeSnapshot, type Snapshot } from "../arena.js";
+import { censusOf, takeSnapshot, type ArenaCensus, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
-import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
+import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
 
-export interface Tick {
+/** One lane's state every tickEvery ops: the arena census (lib/arena.ts) without its internal fragmentation, which the summary reports once, and the lane's counters. */
+export interface Tick extends Omit<ArenaCensus, "internalFragmentation"> {
   op: number;            // ops replayed when the tick was taken
   liveBytes: number;     // requested bytes live
-  usedBytes: number;
-  headerBytes: number;
-  reservedBytes: number;
-  freeBytes: number;
-  largestFreeRun: number;
-  fragmentation: number;
   highWater: number;
   /** Bytes mapped outside the arena by the large-object path (allocators/large.ts), page-rounded. */
   mappedBytes: number;
@@ -37,6 +32,7 @@ export interface Tick {
 }
 
 export interface LaneSpec {
+  /** A registered allocator (allocators/index.ts): a built-in one or one a lab registered under its own name. */
   allocator: AllocatorName;
   /** Shown instead of the allocator name, e.g. "freelist best/address" in a lab. */
   label?: string;
@@ -128,14 +124,14 @@ function resolveLanes(options: RaceOptions): LaneSpec[] {
   if (options.lanes) {
     if (options.lanes.length === 0) throw new RangeError("a race needs at least one lane");
     for (const lane of options.lanes) {
-      if (!isAllocatorName(lane.allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(lane.allocator)}`);
+      if (!isAllocatorName(lane.allocator)) throw unknownAllocatorError(lane.allocator);
     }
     return options.lanes;
   }
   const names = options.allocators ?? ALLOCATORS;
   if (names.length === 0) throw new RangeError("a race needs at least one allocator");
   return names.map((allocator) => {
-    if (!isAllocatorName(allocator)) throw new RangeError(`unknown allocator: ${JSON.stringify(allocator)}`);
+    if (!isAllocatorName(allocator)) throw unknownAllocatorError(allocator);
     return { allocator, options: options.allocatorOptions?.[allocator] };
   });
 }
@@ -170,29 +166,82 @@ class Lane {
   }
 }
 
+/**
+ * An op log read in stretches rather than held whole: a trace too large for memory, spilled to a
+ * file as it was parsed (the CLI's streamed race). `read(from, to)` returns arrays holding ops
+ * from..to-1 at indexes 0..to-from-1; the race asks for stretches of at most `chunkOps` ops, in
+ * order, and is done with each before asking for the next.
+ */
+export interface OpSource {
+  readonly name: string;
+  readonly length: number;
+  readonly droppedFrees: number;
+  /** One more than the largest id (the size of the per-id tables). */
+  readonly idCount: number;
+  readonly chunkOps: number;
+  read(from: number, to: number): OpStretch;
+}
+
+/** Ops `base`.. of a trace: op i is at index i − base. */
+export interface OpStretch {
+  readonly base: number;
+  readonly op: Uint8Array;
+  readonly id: Int32Array;
+  readonly size: Int32Array;
+}
+
 export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
   const arenaBytes = resolveArenaBytes(trace, options.arenaBytes);
+  const whole: OpStretch = { base: 0, op: trace.op, id: trace.id, size: trace.size };
+  return raceStretches(trace.name, trace.length, maxId(trace) + 1, arenaBytes, (from, to) => [{ from, to, ops: whole }], options);
+}
+
+/**
+ * race() over an op log read in stretches: the same lanes, ticks and figures as race() of the
+ * whole trace, exactly. The arena must be given in bytes ("auto" needs the whole trace's peak,
+ * which the source's producer knows: resolve it there with autoArenaBytes).
+ */
+export function raceOpSource(source: OpSource, options: RaceOptions & { arenaBytes: number }): RaceResult {
+  const arenaBytes = validateArenaBytes(options.arenaBytes);
+  const chunk = source.chunkOps;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`invalid chunkOps: ${String(chunk)} (must be a positive integer)`);
+  return raceStretches(source.name, source.length, source.idCount, arenaBytes, function* (from, to) {
+    for (let at = from; at < to; at += chunk) {
+      const end = Math.min(to, at + chunk);
+      yield { from: at, to: end, ops: source.read(at, end) };
+    }
+  }, options);
+}
+
+/** Ops from..to-1 split into the stretches that hold them. */
+type Stretches = (from: number, to: number) => Iterable<{ from: number; to: number; ops: OpStretch }>;
+
+function raceStretches(name: string, n: number, idCount: number, arenaBytes: number, stretches: Stretches, options: RaceOptions): RaceResult {
   const tickCount = options.ticks ?? DEFAULT_TICKS;
   if (!Number.isInteger(tickCount) || tickCount < 1 || tickCount > 4096) {
     throw new RangeError(`invalid ticks: ${String(tickCount)} (must be an integer from 1 to 4096)`);
   }
-  const idCount = maxId(trace) + 1;
   const clock = options.clock;
   const lanes = resolveLanes(options).map((spec) => new Lane(spec, arenaBytes, idCount, clock !== undefined));
   const checkAtTicks = options.checkAtTicks ?? true;
   const checkEvery = options.checkEvery ?? DEFAULT_CHECK_EVERY;
   if (!Number.isInteger(checkEvery) || checkEvery < 1) throw new RangeError(`invalid checkEvery: ${String(checkEvery)} (must be a positive integer)`);
   const frames = options.frames ?? true;
-  const n = trace.length;
   const ticks = Math.min(tickCount, Math.max(n, 1));
 
   let done = 0;
   for (let k = 1; k <= ticks; k++) {
     const end = Math.round((k * n) / ticks);
+    // Every lane replays the interval stretch by stretch (each stretch is read once for all
+    // lanes), then each takes its tick, in lane order, as if it had replayed the interval alone.
+    for (const { from, to, ops } of stretches(done, end)) {
+      for (const lane of lanes) {
+        if (lane.corrupt !== null) continue;
+        if (clock) replayTimed(lane, ops, from, to, clock, options.clockOverhead ?? 0); else replay(lane, ops, from, to);
+      }
+    }
     for (let l = 0; l < lanes.length; l++) {
       const lane = lanes[l];
-      if (lane.corrupt !== null) continue;
-      if (clock) replayTimed(lane, trace, done, end, clock, options.clockOverhead ?? 0); else replay(lane, trace, done, end);
       if (lane.corrupt !== null) continue;
       const tick = takeTick(lane, end, checkAtTicks && (k % checkEvery === 0 || k === ticks), frames);
       if (tick) {
@@ -205,7 +254,7 @@ export function race(trace: Trace, options: RaceOptions = {}): RaceResult {
   }
 
   if (options.onFinish) lanes.forEach((lane, l) => options.onFinish!(lane.allocator, lane.spec.label ?? lane.spec.allocator, l));
-  return { trace: trace.name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
+  return { trace: name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
 }
 
 function maxId(trace: Trace): number {
@@ -215,87 +264,125 @@ function maxId(trace: Trace): number {
   return max;
 }
 
-function replay(lane: Lane, trace: Trace, from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    if (!step(lane, trace, i)) return;
-  }
-  lane.opsRun = to;
+function replay(lane: Lane, ops: OpStretch, from: number, to: number): void {
+  if (runOps(lane, ops, from, to)) lane.opsRun = to;
 }
 
-// The same loop with 1 op in NS_SAMPLE_EVERY timed; kept separate so the untimed loop stays lean.
-function replayTimed(lane: Lane, trace: Trace, from: number, to: number, clock: () => number, overhead: number): void {
+// The same ops with 1 in NS_SAMPLE_EVERY timed: the sampled op runs alone between two clock reads,
+// the ops between samples run as one untimed stretch, so both paths share runOps.
+function replayTimed(lane: Lane, ops: OpStretch, from: number, to: number, clock: () => number, overhead: number): void {
   const ns = lane.nsHistogram!;
-  for (let i = from; i < to; i++) {
+  let i = from;
+  while (i < to) {
     if ((i & (NS_SAMPLE_EVERY - 1)) === 0) {
       const t0 = clock();
-      const ok = step(lane, trace, i);
+      const ok = runOps(lane, ops, i, i + 1);
       const elapsed = clock() - t0 - overhead;
       recordValue(ns, elapsed > 0 ? elapsed : 0);
       if (!ok) return;
-    } else if (!step(lane, trace, i)) return;
+      i++;
+    }
+    const next = Math.min(to, (i + NS_SAMPLE_EVERY) & ~(NS_SAMPLE_EVERY - 1));
+    if (next > i && !runOps(lane, ops, i, next)) return;
+    i = next;
   }
   lane.opsRun = to;
 }
 
-/** Replays op i in one lane. Returns false when the lane had to be stopped. */
-function step(lane: Lane, trace: Trace, i: number): boolean {
+// The probes histogram's bucket for an integer count: bucketOf (lib/histogram.ts) without its
+// fractional and huge cases, which a per-op probe delta never has.
+function probeBucket(probes: number): number {
+  if (probes <= 1) return 0;
+  const bucket = 32 - Math.clz32(probes - 1);
+  return bucket < HISTOGRAM_BUCKETS ? bucket : HISTOGRAM_BUCKETS - 1;
+}
+
+/**
+ * Replays ops from..to-1 in one lane; false when the lane had to be stopped. The hot loop of the
+ * race: every field it needs is read once into a local (the allocator's calls could, as far as the
+ * compiler knows, change any of them), the failure and error counts live in locals until the end,
+ * each op records its probes once (into its kind's histogram; summarize adds them up), and one
+ * `try` covers the whole stretch. The allocator's `stats` object is read once: the contract makes
+ * it a readonly field, updated in place.
+ */
+function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boolean {
   const allocator = lane.allocator;
-  const id = trace.id[i];
-  const op = trace.op[i];
-  const probesBefore = allocator.stats.probes;
+  const stats = allocator.stats;
+  const shadow = lane.shadow;
+  const addrById = lane.addrById;
+  const sizeById = lane.sizeById;
+  const probeMalloc = lane.probeMalloc, probeFree = lane.probeFree, probeRealloc = lane.probeRealloc;
+  const ops = stretch.op, ids = stretch.id, sizes = stretch.size;
+  const base = stretch.base;
+  let failures = lane.failures, errors = lane.errors;
+  // j indexes the stretch's arrays; op j is the trace's op j + base.
+  let j = from - base;
+  const stop = to - base;
+  let stopped: string | null = null;
   try {
-    if (op === OP_MALLOC) {
-      const size = trace.size[i];
-      const addr = allocator.malloc(size);
-      if (addr === -1) {
-        lane.failures++;
-        lane.addrById[id] = FAILED;
+    for (; j < stop; j++) {
+      const id = ids[j];
+      const op = ops[j];
+      const probesBefore = stats.probes;
+      if (op === OP_MALLOC) {
+        const size = sizes[j];
+        const addr = allocator.malloc(size);
+        if (addr === -1) {
+          failures++;
+          addrById[id] = FAILED;
+        } else {
+          const why = shadow.claimNew(addr, size);
+          if (why !== null) { stopped = `malloc(${size}) ${why}`; break; }
+          // A malloc of an id that is still live loses the old pointer: a leak, as in C.
+          addrById[id] = addr;
+          sizeById[id] = size;
+        }
+        probeMalloc[probeBucket(stats.probes - probesBefore)]++;
+      } else if (op === OP_FREE) {
+        const addr = addrById[id];
+        if (addr < 0) {
+          if (addr === FAILED) addrById[id] = NOT_LIVE; else errors++;
+          continue;
+        }
+        allocator.free(addr);
+        shadow.release(addr, sizeById[id]);
+        addrById[id] = NOT_LIVE;
+        probeFree[probeBucket(stats.probes - probesBefore)]++;
+      } else if (op === OP_REALLOC) {
+        const addr = addrById[id];
+        const size = sizes[j];
+        if (addr < 0) {
+          if (addr === FAILED) { if (size === 0) addrById[id] = NOT_LIVE; } else errors++;
+          continue;
+        }
+        const oldSize = sizeById[id];
+        const moved = allocator.realloc(addr, size);
+        if (size === 0) {
+          // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
+          if (moved !== -1) { stopped = `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`; break; }
+          shadow.release(addr, oldSize);
+          addrById[id] = NOT_LIVE;
+        } else if (moved === -1) {
+          failures++;
+        } else {
+          shadow.release(addr, oldSize);
+          const why = shadow.claimNew(moved, size);
+          if (why !== null) { stopped = `realloc(0x${addr.toString(16)}, ${size}) ${why}`; break; }
+          addrById[id] = moved;
+          sizeById[id] = size;
+        }
+        probeRealloc[probeBucket(stats.probes - probesBefore)]++;
       } else {
-        const why = lane.shadow.claimNew(addr, size);
-        if (why !== null) { lane.stop(i, `malloc(${size}) ${why}`); return false; }
-        // A malloc of an id that is still live loses the old pointer: a leak, as in C.
-        lane.addrById[id] = addr;
-        lane.sizeById[id] = size;
+        stopped = `unknown op code ${op}`;
+        break;
       }
-      recordValue(lane.probeMalloc, allocator.stats.probes - probesBefore);
-    } else if (op === OP_FREE) {
-      const addr = lane.addrById[id];
-      if (addr === FAILED) { lane.addrById[id] = NOT_LIVE; return true; }
-      if (addr === NOT_LIVE) { lane.errors++; return true; }
-      allocator.free(addr);
-      lane.shadow.release(addr, lane.sizeById[id]);
-      lane.addrById[id] = NOT_LIVE;
-      recordValue(lane.probeFree, allocator.stats.probes - probesBefore);
-    } else if (op === OP_REALLOC) {
-      const addr = lane.addrById[id];
-      const size = trace.size[i];
-      if (addr === FAILED) { if (size === 0) lane.addrById[id] = NOT_LIVE; return true; }
-      if (addr === NOT_LIVE) { lane.errors++; return true; }
-      const oldSize = lane.sizeById[id];
-      const moved = allocator.realloc(addr, size);
-      if (size === 0) {
-        // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
-        if (moved !== -1) { lane.stop(i, `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`); return false; }
-        lane.shadow.release(addr, oldSize);
-        lane.addrById[id] = NOT_LIVE;
-      } else if (moved === -1) {
-        lane.failures++;
-      } else {
-        lane.shadow.release(addr, oldSize);
-        const why = lane.shadow.claimNew(moved, size);
-        if (why !== null) { lane.stop(i, `realloc(0x${addr.toString(16)}, ${size}) ${why}`); return false; }
-        lane.addrById[id] = moved;
-        lane.sizeById[id] = size;
-      }
-      recordValue(lane.probeRealloc, allocator.stats.probes - probesBefore);
-    } else {
-      lane.stop(i, `unknown op code ${op}`);
-      return false;
     }
   } catch (error) {
-    lane.stop(i, error instanceof Error ? error.message : String(error));
-    return false;
+    stopped = error instanceof Error ? error.message : String(error);
   }
+  lane.failures = failures;
+  lane.errors = errors;
+  if (stopped !== null) { lane.stop(j + base, stopped); return false; }
   return true;
 }
 

@@ -11,15 +11,18 @@
 const GRANULE_SHIFT = 4;
 
 export class ShadowHeap {
-  private readonly bits: Int32Array;
-  private readonly granules: number;
+  declare private readonly bits: Int32Array;
+  declare private readonly granules: number;
+  declare readonly arenaBytes: number;
 
   /** Live mapped payloads: start → end, for addresses >= arenaBytes. */
-  private readonly mapped = new Map<number, number>();
+  declare private readonly mapped: Map<number, number>;
 
-  constructor(readonly arenaBytes: number) {
+  constructor(arenaBytes: number) {
+    this.arenaBytes = arenaBytes;
     this.granules = arenaBytes >>> GRANULE_SHIFT;
     this.bits = new Int32Array(Math.ceil(this.granules / 32));
+    this.mapped = new Map<number, number>();
   }
 
   /** Why [addr, addr+size) cannot be a new live payload, or null when it can. */
@@ -28,14 +31,51 @@ export class ShadowHeap {
     const why = this.rejectPlacement(addr, size);
     if (why !== null) return why;
     const first = addr >>> GRANULE_SHIFT;
-    return this.overlaps(first, first + granulesOf(size)) ? overlapMessage(addr, size) : null;
+    return this.overlaps(first, lastGranuleOf(first, size)) ? overlapMessage(addr, size) : null;
   }
 
   /**
-   * Checks [addr, addr+size) and, when it is free, marks it live — one pass over its words, the
-   * race's per-op path. Returns why it cannot be a new payload, or null once it is claimed.
+   * Checks [addr, addr+size) and, when it is free, marks it live — the race's per-op path, one
+   * pass: the first and last words' masks are computed once, whole words lie between them.
+   * Returns why it cannot be a new payload, or null once it is claimed.
    */
   claimNew(addr: number, size: number): string | null {
+    // One test for the common case: an int32, 16-aligned offset whose block ends in the arena.
+    if ((addr | 0) !== addr || addr < 0 || (addr & 15) !== 0 || addr >= this.arenaBytes || addr + size > this.arenaBytes) return this.claimOutside(addr, size);
+    const first = addr >>> GRANULE_SHIFT;
+    const last = lastGranuleOf(first, size);
+    const bits = this.bits;
+    const firstWord = first >>> 5, lastWord = last >>> 5;
+    const head = -1 << (first & 31), tail = -1 >>> (31 - (last & 31));
+    if (firstWord === lastWord) {
+      const mask = head & tail;
+      const word = bits[firstWord];
+      if ((word & mask) !== 0) return overlapMessage(addr, size);
+      bits[firstWord] = word | mask;
+      return null;
+    }
+    if ((bits[firstWord] & head) !== 0 || (bits[lastWord] & tail) !== 0) return overlapMessage(addr, size);
+    for (let word = firstWord + 1; word < lastWord; word++) if (bits[word] !== 0) return overlapMessage(addr, size);
+    bits[firstWord] |= head;
+    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = -1;
+    bits[lastWord] |= tail;
+    return null;
+  }
+
+  claim(addr: number, size: number): void {
+    if (addr >= this.arenaBytes) { this.mapped.set(addr, addr + Math.max(size, 1)); return; }
+    const first = addr >>> GRANULE_SHIFT;
+    this.setRange(first, lastGranuleOf(first, size), true);
+  }
+
+  release(addr: number, size: number): void {
+    if (addr >= this.arenaBytes) { this.mapped.delete(addr); return; }
+    const first = addr >>> GRANULE_SHIFT;
+    this.setRange(first, lastGranuleOf(first, size), false);
+  }
+
+  // claimNew's rare cases: a mapped block past the arena, or an address that cannot be a payload.
+  private claimOutside(addr: number, size: number): string | null {
     if (addr >= this.arenaBytes) {
       const why = this.rejectMapped(addr, size);
       if (why === null) this.mapped.set(addr, addr + Math.max(size, 1));
@@ -43,31 +83,8 @@ export class ShadowHeap {
     }
     const why = this.rejectPlacement(addr, size);
     if (why !== null) return why;
-    const first = addr >>> GRANULE_SHIFT;
-    const end = first + granulesOf(size);
-    const bits = this.bits;
-    const firstWord = first >>> 5, lastWord = (end - 1) >>> 5;
-    if (firstWord === lastWord) {
-      const mask = rangeMask(first & 31, ((end - 1) & 31) + 1);
-      if ((bits[firstWord] & mask) !== 0) return overlapMessage(addr, size);
-      bits[firstWord] |= mask;
-      return null;
-    }
-    if (this.overlaps(first, end)) return overlapMessage(addr, size);
-    this.setRange(first, end, true);
-    return null;
-  }
-
-  claim(addr: number, size: number): void {
-    if (addr >= this.arenaBytes) { this.mapped.set(addr, addr + Math.max(size, 1)); return; }
-    const first = addr >>> GRANULE_SHIFT;
-    this.setRange(first, first + granulesOf(size), true);
-  }
-
-  release(addr: number, size: number): void {
-    if (addr >= this.arenaBytes) { this.mapped.delete(addr); return; }
-    const first = addr >>> GRANULE_SHIFT;
-    this.setRange(first, first + granulesOf(size), false);
+    // Every way past the fast path's test is a placement error; this is not reached.
+    throw new Error(`shadow heap: 0x${addr.toString(16)} for ${size} bytes neither fits nor fails`);
   }
 
   // A mapped payload: 16-aligned, int32, and overlapping no live mapped payload.
@@ -88,26 +105,30 @@ export class ShadowHeap {
     return null;
   }
 
-  private overlaps(from: number, to: number): boolean {
+  /** Whether any granule first..last (inclusive) is live. */
+  private overlaps(first: number, last: number): boolean {
     const bits = this.bits;
-    const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
-    if (firstWord === lastWord) return (bits[firstWord] & rangeMask(from & 31, ((to - 1) & 31) + 1)) !== 0;
-    if ((bits[firstWord] & rangeMask(from & 31, 32)) !== 0) return true;
+    const firstWord = first >>> 5, lastWord = last >>> 5;
+    const head = -1 << (first & 31), tail = -1 >>> (31 - (last & 31));
+    if (firstWord === lastWord) return (bits[firstWord] & head & tail) !== 0;
+    if ((bits[firstWord] & head) !== 0 || (bits[lastWord] & tail) !== 0) return true;
     for (let word = firstWord + 1; word < lastWord; word++) if (bits[word] !== 0) return true;
-    return (bits[lastWord] & rangeMask(0, ((to - 1) & 31) + 1)) !== 0;
+    return false;
   }
 
-  private setRange(from: number, to: number, value: boolean): void {
+  /** Sets or clears granules first..last (inclusive). */
+  private setRange(first: number, last: number, value: boolean): void {
     const bits = this.bits;
-    const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
+    const firstWord = first >>> 5, lastWord = last >>> 5;
+    const head = -1 << (first & 31), tail = -1 >>> (31 - (last & 31));
     if (firstWord === lastWord) {
-      const mask = rangeMask(from & 31, ((to - 1) & 31) + 1);
+      const mask = head & tail;
       bits[firstWord] = value ? bits[firstWord] | mask : bits[firstWord] & ~mask;
       return;
     }
-    const head = rangeMask(from & 31, 32), tail = rangeMask(0, ((to - 1) & 31) + 1);
     bits[firstWord] = value ? bits[firstWord] | head : bits[firstWord] & ~head;
-    bits.fill(value ? -1 : 0, firstWord + 1, lastWord);
+    const fill = value ? -1 : 0;
+    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = fill;
     bits[lastWord] = value ? bits[lastWord] | tail : bits[lastWord] & ~tail;
   }
 }
@@ -116,12 +137,7 @@ function overlapMessage(addr: number, size: number): string {
   return `returned 0x${addr.toString(16)} for ${size} bytes, overlapping a live block`;
 }
 
-function granulesOf(size: number): number {
-  return size > 0 ? (size + 15) >>> GRANULE_SHIFT : 1;
-}
-
-// Bits lo .. hi-1 of a 32-bit word.
-function rangeMask(lo: number, hi: number): number {
-  const upper = hi === 32 ? -1 : (1 << hi) - 1;
-  return upper & ~((1 << lo) - 1);
+// A block of `size` bytes from granule `first` covers max(1, ceil(size / 16)) granules.
+function lastGranuleOf(first: number, size: number): number {
+  return size > 0 ? first + ((size - 1) >>> GRANULE_SHIFT) : first;
 }

@@ -95,6 +95,15 @@ export class MtraceReader {
     }
   }
 
+  /** The ops read since the last call (TraceBuilder.drain); finish() returns only what follows. */
+  takeOps(): ReturnType<TraceBuilder["drain"]> {
+    return this.out.drain();
+  }
+
+  get pendingOps(): number {
+    return this.out.length;
+  }
+
   finish(name: string): Trace {
     if (this.lessPending) this.failLess();
     return this.out.build(name, this.dropped);

@@ -87,6 +87,15 @@ export class RepReader {
     }
   }
 
+  /** The ops read since the last call (TraceBuilder.drain); finish() returns only what follows. */
+  takeOps(): ReturnType<TraceBuilder["drain"]> {
+    return this.state.out.drain();
+  }
+
+  get pendingOps(): number {
+    return this.state.out.length;
+  }
+
   finish(name: string): Trace {
     const header = this.header ?? this.settleHeader();
     if (this.opsRead < header.ops) {

@@ -61,6 +61,20 @@ export class TraceTextParser {
     return this.reader!.finish(this.name);
   }
 
+  /** Ops parsed and not yet taken (takeOps) — what the parser holds in memory. */
+  get pendingOps(): number {
+    return this.reader?.pendingOps ?? 0;
+  }
+
+  /**
+   * Hands over the ops parsed so far and forgets them; finish() then returns only the ops after
+   * the last take (its droppedFrees still counts the whole text). For traces too large to hold:
+   * the CLI writes each piece to a file. The arrays are valid until the next push.
+   */
+  takeOps(): { length: number; op: Uint8Array; id: Int32Array; size: Int32Array } {
+    return this.reader?.takeOps() ?? { length: 0, op: new Uint8Array(0), id: new Int32Array(0), size: new Int32Array(0) };
+  }
+
   /** Lines read so far, counted by the reader's own cursor (no second pass over the text). */
   private linesRead(): number {
     return this.reader?.linesRead ?? 0;

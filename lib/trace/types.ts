@@ -53,6 +53,17 @@ export class TraceBuilder {
     const size = new Int32Array(capacity); size.set(this.size); this.size = size;
   }
 
+  /**
+   * Hands over the ops appended since the last drain and starts over empty (ids go on as they
+   * were): a streamed parse passes its op log on in pieces instead of holding it. The arrays are
+   * views of the builder's own buffers, valid until the next append.
+   */
+  drain(): { length: number; op: Uint8Array; id: Int32Array; size: Int32Array } {
+    const n = this.length;
+    this.length = 0;
+    return { length: n, op: this.op.subarray(0, n), id: this.id.subarray(0, n), size: this.size.subarray(0, n) };
+  }
+
   build(name: string, droppedFrees = 0): Trace {
     const n = this.length;
     return {

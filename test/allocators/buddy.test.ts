@@ -7,7 +7,7 @@ import { randomLcg, randomLogNormal } from "d3-random";
 import { BuddyAllocator, BUDDY_KNOBS, buddyOf, orderFor, HEADER_BYTES } from "../../lib/allocators/buddy.js";
 import { HeapError } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
-import { blocksOf, type WalkedBlock as Block } from "../support/allocator-harness.js";
+import { blocksOf, type WalkedBlock as Block, heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
 
@@ -19,16 +19,6 @@ function blockAt(a: BuddyAllocator, start: number): Block {
 
 function wordsOf(a: BuddyAllocator): Int32Array {
   return new Int32Array(a.bytes.buffer);
-}
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
 }
 
 describe("buddy: sizes and orders", () => {

@@ -5,9 +5,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { randomLcg } from "d3-random";
 import { BumpAllocator, BUMP_KNOBS } from "../../lib/allocators/bump.js";
-import { HeapError } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
-import { replaySteps, stepArbitrary } from "../support/allocator-harness.js";
+import { replaySteps, stepArbitrary, heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
 
@@ -17,16 +16,6 @@ function walkOf(a: BumpAllocator): Visit[] {
   const visits: Visit[] = [];
   a.walk((start, bytes, payload, requested) => visits.push([start, bytes, payload, requested]));
   return visits;
-}
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
 }
 
 /** An 8-byte header plus the payload, rounded up to 16 (the layout the file documents). */

@@ -5,23 +5,14 @@
 
 import { describe, expect, it } from "vitest";
 import { createAllocator } from "../../lib/allocators/index.js";
-import { HeapError, type AllocatorName } from "../../lib/allocators/types.js";
+import type { AllocatorName } from "../../lib/allocators/types.js";
 import { PAGE_BYTES, mappedBytesFor } from "../../lib/allocators/large.js";
 import { race } from "../../lib/race/race.js";
 import { TraceBuilder } from "../../lib/trace/types.js";
+import { heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 2 * 1024 * 1024;
 const WITH_PATH: AllocatorName[] = ["freelist", "segfit", "buddy", "slab", "tlsf"];
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
-}
 
 describe.each(WITH_PATH)("%s: the large-object path", (name) => {
   const make = (options = {}) => createAllocator(name, { arenaBytes: ARENA, ...options });

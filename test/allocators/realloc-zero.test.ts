@@ -4,18 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { ALLOCATORS, createAllocator } from "../../lib/allocators/index.js";
 import { HeapError } from "../../lib/allocators/types.js";
+import { heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
-}
 
 describe.each(ALLOCATORS)("%s: realloc(p, 0)", (name) => {
   it(`${name}: realloc(p, 0) frees p and returns -1, counting a free and no failure`, () => {

@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { randomLcg } from "d3-random";
 import { SlabAllocator, SLAB_BYTES, SLAB_CLASS_PRESETS, SLAB_KNOBS, slabLayoutOf } from "../../lib/allocators/slab.js";
-import { HeapError } from "../../lib/allocators/types.js";
 import { censusOf } from "../../lib/arena.js";
+import { heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
 
@@ -21,16 +21,6 @@ function walkOf(a: SlabAllocator): Visit[] {
 /** The walk block whose payload is `addr`, skipping metadata regions (whose payload is their end). */
 function blockAt(a: SlabAllocator, addr: number): Visit | undefined {
   return walkOf(a).find(([start, bytes, payload, requested]) => payload === addr && !(requested === 0 && payload === start + bytes));
-}
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
 }
 
 const slabOf = (addr: number) => addr & -SLAB_BYTES;

@@ -8,20 +8,10 @@ import {
   TlsfAllocator, TLSF_HEADER_BYTES, blockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf,
 } from "../../lib/allocators/tlsf.js";
 import { HeapError } from "../../lib/allocators/types.js";
-import { blocksOf } from "../support/allocator-harness.js";
+import { blocksOf, heapErrorOf } from "../support/allocator-harness.js";
 
 const ARENA = 64 * 1024;
 const make = (options = {}) => new TlsfAllocator({ arenaBytes: ARENA, ...options });
-
-function heapErrorOf(action: () => void): HeapError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof HeapError) return error;
-    throw error;
-  }
-  throw new Error("expected a HeapError");
-}
 
 describe("tlsf: the index math", () => {
   it("tlsf: malloc(1000) needs a 1008 B block", () => {

@@ -11,7 +11,7 @@ import { ALLOCATORS } from "../../lib/allocators/index.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "cli/race.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [join(ROOT, "scripts/race.mjs"), ...args], { cwd: ROOT, encoding: "utf8" });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 

@@ -1,9 +1,8 @@
 // The shared vocabulary: byte sizes read and written one way everywhere, walk()'s block kinds
 // decoded once, and knob text typed by its spec.
 import { describe, expect, it } from "vitest";
-import { blockKind, createAllocator, formatBytes, parseByteSize, parseKnobText, type KnobSpec } from "../../lib/index.js";
+import { blockKind, createAllocator, formatBytes, parseByteSize, parseKnobText, type KnobSpec, parseArenaChoice } from "../../lib/index.js";
 import { parseArena } from "../../cli/args.js";
-import { parseArenaChoice } from "../../src/components/core/arena-choices.js";
 
 describe("byte sizes", () => {
   it("bytes: binary units in any case, with or without a space, short or long", () => {

@@ -18,7 +18,7 @@ if (SKIP) console.warn(`race --native tests skipped: ${SKIP}`);
 if (!existsSync(HELD_OUT)) console.warn(`race --native held-out trace test skipped: ${HELD_OUT} is absent (the malloc-lab traces are not part of the repository)`);
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "cli/race.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
+  const result = spawnSync(process.execPath, [join(ROOT, "scripts/race.mjs"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 

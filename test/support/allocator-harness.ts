@@ -130,8 +130,11 @@ function expectHeapError(a: Allocator, code: string, action: () => void): void {
   throw new Error(`${a.name}: expected HeapError ${code}`);
 }
 
-/** Replays `steps` on a fresh allocator, verifying the heap after every one. Returns the allocator for further checks. */
-export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allocator {
+/**
+ * Replays `steps` on a fresh allocator, verifying the heap (and `alsoVerify`, when given) after every
+ * one. Returns the allocator for further checks.
+ */
+export function replaySteps(make: () => Allocator, steps: readonly Step[], alsoVerify?: (a: Allocator) => void): Allocator {
   const a = make();
   const live = new Map<number, LiveBlock>();
   const freed: number[] = [];
@@ -234,8 +237,20 @@ export function replaySteps(make: () => Allocator, steps: readonly Step[]): Allo
       }
     }
     verifyHeap(a, live);
+    alsoVerify?.(a);
   }
   return a;
 }
 
 export { expectHeapError };
+
+/** The HeapError `action` throws; anything else it throws is rethrown, and throwing nothing fails. */
+export function heapErrorOf(action: () => void): HeapError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof HeapError) return error;
+    throw error;
+  }
+  throw new Error("expected a HeapError");
+}

@@ -4,7 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import type { FreeLookupPayload } from "../worker/lab-offthread-protocol.js";
 import type { LookupLaneFigures } from "../../lib/index.js";
-import { formatBytes } from "../core/arena-choices.js";
+import { formatBytes } from "../../lib/index.js";
 import { LANE_COLORS } from "../core/palette.js";
 
 export interface FreeLookupContext { spanBytes: number; tableLevels: number }

@@ -4,10 +4,9 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import {
-  blockSizeFor, coalescedRunNeeded, ALLOCATOR_INFO, GRID_PIXELS, cellAt, type KeepSweepRow, type LatticeLane, type LatticeResult,
+  blockSizeFor, coalescedRunNeeded, allocatorInfo, GRID_PIXELS, cellAt, formatBytes, type KeepSweepRow, type LatticeLane, type LatticeResult,
 } from "../../lib/index.js";
 import { CELL_COLORS, CELL_RGBA, LANE_COLORS } from "../core/palette.js";
-import { formatBytes } from "../core/arena-choices.js";
 import type { LaneView, RaceView } from "../core/race-view.js";
 
 const ZERO_PERCENTILES = { p50: 0, p90: 0, p99: 0 };
@@ -127,7 +126,7 @@ export function latticeTable(result: LatticeResult): HTMLElement {
 
 /** How prose names a lane: the allocator's title when the lane is a registry allocator at its defaults. */
 function nameOf(lane: LatticeLane): string {
-  return lane.label === lane.allocator ? ALLOCATOR_INFO[lane.allocator].title : lane.label;
+  return lane.label === lane.allocator ? allocatorInfo(lane.allocator).label : lane.label;
 }
 
 function capitalized(text: string): string {

@@ -1,9 +1,8 @@
 // The leak-or-fragmentation lab's readouts: each stream's verdict with the figures behind it, the
 // survey of both streams under every heap, and the paragraphs that compare them with the
 // literature. Every number is read from the lab worker's payloads.
-import { DIAGNOSIS_RULES, type Diagnosis, type SurveyRow } from "../../lib/index.js";
+import { DIAGNOSIS_RULES, type Diagnosis, type SurveyRow, formatBytes } from "../../lib/index.js";
 import type { LeakStreamsPayload } from "../worker/lab-offthread-protocol.js";
-import { formatBytes } from "../core/arena-choices.js";
 
 type StreamRun = LeakStreamsPayload["runs"][number];
 

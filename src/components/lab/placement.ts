@@ -3,24 +3,13 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import { tickRule } from "../core/tick-rule.js";
-import { FRAGMENTATION_TIE, PLACEMENT_POLICIES, paretoFront, type ClaimCheck, type ClaimId, type PlacementPoint } from "../../lib/index.js";
-import { formatBytes } from "../core/arena-choices.js";
+import { CLAIM_TEXT, FRAGMENTATION_TIE, PLACEMENT_POLICIES, isComparable, placementFront, type ClaimTally, type PlacementPoint, formatBytes } from "../../lib/index.js";
 import { LANE_COLORS } from "../core/palette.js";
 import type { SweepRow } from "../worker/lab-races.js";
 import type { RaceView } from "../core/race-view.js";
 
 const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
 const probes = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: x < 10 ? 2 : 1 });
-
-/** A point is comparable when its lane finished every op without a failure. */
-export function isComparable(point: PlacementPoint): boolean {
-  return point.failures === 0 && point.corrupt === null;
-}
-
-/** The front over the six list policies (the reference lane is drawn, not ranked). */
-export function placementFront(points: readonly PlacementPoint[]): PlacementPoint[] {
-  return paretoFront(points.filter((p) => p.policy !== null), (p) => p.probesPerOp, (p) => p.fragmentation, isComparable);
-}
 
 /** Colour by placement, fill by list order (filled: address-ordered, ring: LIFO); the reference is a black square. */
 export const PLACEMENT_COLORS: Readonly<Record<"first" | "next" | "best", string>> = { first: LANE_COLORS[1], next: LANE_COLORS[2], best: LANE_COLORS[3] };
@@ -158,30 +147,6 @@ export function placementSummary(points: readonly PlacementPoint[], streamName: 
   }
   if (failing.length) parts.push(`${failing.map((p) => p.label).join(", ")} failed requests or stopped, so ${failing.length === 1 ? "its figures describe" : "their figures describe"} less work and ${failing.length === 1 ? "it is" : "they are"} left off the front.`);
   return parts.join(" ");
-}
-
-export const CLAIM_TEXT: Record<ClaimId, string> = {
-  "ao-first-beats-lifo-first": "Address-ordered first fit fragments no more than LIFO first fit",
-  "best-near-ao-first": "Best fit fragments about as little as address-ordered first fit, or less",
-  "next-worse-than-best": "Next fit fragments more than the better of address-ordered first fit and best fit",
-  "ao-or-best-least": "The least fragmented policy is address-ordered first fit or a best fit",
-};
-
-export interface ClaimTally { claim: ClaimId; recorded: { holds: number; of: number }; synthetic: { holds: number; of: number }; exceptions: string[] }
-
-export function tallyClaims(rows: readonly SweepRow[]): ClaimTally[] {
-  return (Object.keys(CLAIM_TEXT) as ClaimId[]).map((claim) => {
-    const tally: ClaimTally = { claim, recorded: { holds: 0, of: 0 }, synthetic: { holds: 0, of: 0 }, exceptions: [] };
-    for (const row of rows) {
-      const check = row.checks.find((c: ClaimCheck) => c.claim === claim);
-      if (!check || check.holds === null) continue;
-      const bucket = row.kind === "trace" ? tally.recorded : tally.synthetic;
-      bucket.of++;
-      if (check.holds) bucket.holds++;
-      else tally.exceptions.push(row.source);
-    }
-    return tally;
-  });
 }
 
 /** The fragmentation of every policy on every stream; the least in each row is bold. */

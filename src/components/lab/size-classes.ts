@@ -2,11 +2,8 @@
 // class table over the stream's request sizes, and the sentences that read them.
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
-import {
-  roundToClass, roundingWasteOfCounts, spacingLabel, worstCaseWaste, type ClassSpacing, type SizeClassPoint, type AllocatorName, type AllocatorOptions,
-} from "../../lib/index.js";
+import { roundToClass, roundingWasteOfCounts, spacingLabel, worstCaseWaste, type ClassSpacing, type SizeClassPoint, type AllocatorName, type AllocatorOptions, formatBytes } from "../../lib/index.js";
 import { CELL_COLORS, LANE_COLORS } from "../core/palette.js";
-import { formatBytes } from "../core/arena-choices.js";
 
 /** The spacings every run compares, from none at all to very coarse. */
 export const SWEEP_SPACINGS: readonly ClassSpacing[] = [

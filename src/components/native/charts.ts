@@ -3,7 +3,7 @@
 // each allocator's own counters, the usable-size staircases, the knob settings, and sampled
 // latency. Each takes plain rows (native-data.ts) and returns an element.
 import * as Plot from "@observablehq/plot";
-import { formatBytes } from "../core/arena-choices.js";
+import { formatBytes } from "../../lib/index.js";
 import {
   DEFAULT_CONFIG, NATIVE_ALLOCATORS, type CounterRow, type FootprintRow, type NativeLatencyRow, type NativeSummaryRow, type SpeedFootprintPoint, type StaircaseRow,
 } from "./data.js";

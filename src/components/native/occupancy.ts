@@ -2,7 +2,7 @@
 // one cell per page in address order, shaded by the share of the page covered by live blocks.
 // A run of consecutive pages is followed by one blank cell, so separate mappings stay apart.
 // Painted like the arena heat maps: one canvas per allocator, repainted in place per frame.
-import { formatBytes } from "../core/arena-choices.js";
+import { formatBytes } from "../../lib/index.js";
 import type { OccupancyFrame } from "./data.js";
 
 const COLUMNS = 48;

@@ -3,12 +3,12 @@
 // strategy page quotes in its prose — computed here from the same rows, so a sentence can never
 // drift from its chart.
 import * as Plot from "@observablehq/plot";
-import { ALLOCATORS, ALLOCATOR_INFO, WORKLOAD_INFO, isWorkloadName, type AllocatorName } from "../../lib/index.js";
+import { ALLOCATORS, ALLOCATOR_INFO, WORKLOAD_INFO, isWorkloadName, type BuiltinAllocatorName } from "../../lib/index.js";
 import { LANE_COLORS } from "../core/palette.js";
 
 /** A row of data/races.arrow (lib/race/tables.ts, raceSummaryTable). */
 export interface RaceRow {
-  source: string; kind: "workload" | "trace"; allocator: AllocatorName; label: string;
+  source: string; kind: "workload" | "trace"; allocator: BuiltinAllocatorName; label: string;
   arenaBytes: number; ops: number; opsRun: number; failures: number; errors: number; corrupt: string | null;
   utilization: number; internalFragmentation: number; peakFragmentation: number; finalFragmentation: number;
   peakLiveBytes: number; highWater: number; probesP50: number; probesP90: number; probesP99: number; totalProbes: number;
@@ -16,13 +16,13 @@ export interface RaceRow {
 
 /** A row of data/ticks.arrow. */
 export interface TickRow {
-  source: string; allocator: AllocatorName; label: string; tick: number; op: number;
+  source: string; allocator: BuiltinAllocatorName; label: string; tick: number; op: number;
   liveBytes: number; usedBytes: number; headerBytes: number; reservedBytes: number; freeBytes: number;
   largestFreeRun: number; fragmentation: number; highWater: number; failures: number; errors: number;
 }
 
 /** A row of data/latency.arrow. */
-export interface LatencyRow { source: string; allocator: AllocatorName; label: string; kind: string; bucket: number; upper: number; count: number }
+export interface LatencyRow { source: string; allocator: BuiltinAllocatorName; label: string; kind: string; bucket: number; upper: number; count: number }
 
 export interface Metric {
   key: string;
@@ -68,16 +68,16 @@ export function sourceLabel(source: string, kind?: string): string {
   return kind === "workload" ? source : `${source} (trace)`;
 }
 
-const laneColor = (name: AllocatorName) => LANE_COLORS[ALLOCATORS.indexOf(name)];
+const laneColor = (name: BuiltinAllocatorName) => LANE_COLORS[ALLOCATORS.indexOf(name)];
 
-export interface ScorecardOptions { allocator: AllocatorName; metric: Metric; width?: number; title?: string }
+export interface ScorecardOptions { allocator: BuiltinAllocatorName; metric: Metric; width?: number; title?: string }
 
 /**
  * One row per build-time stream: the six allocators' values of one metric as dots, this
  * allocator's large and labelled, the others small; a thin rule spans the field.
  */
 export function raceScorecard(rows: readonly RaceRow[], { allocator, metric, width = 640, title }: ScorecardOptions): HTMLElement | SVGSVGElement {
-  const data = rows.map((r) => ({ ...r, sourceLabel: sourceLabel(r.source, r.kind), value: metric.value(r), mine: r.allocator === allocator, name: ALLOCATOR_INFO[r.allocator].title }));
+  const data = rows.map((r) => ({ ...r, sourceLabel: sourceLabel(r.source, r.kind), value: metric.value(r), mine: r.allocator === allocator, name: ALLOCATOR_INFO[r.allocator].label }));
   const order = [...new Set(data.map((d) => d.sourceLabel))];
   const narrow = width < 520;
   const logFloor = 0.5;
@@ -93,7 +93,7 @@ export function raceScorecard(rows: readonly RaceRow[], { allocator, metric, wid
       ? { type: "log", base: 2, label: metric.axis, grid: true, domain: [logFloor, Math.max(2, ...data.map((d) => d.value)) * 1.2] }
       : { label: metric.axis, grid: true, nice: true, zero: true, tickFormat: metric.key === "failures" ? undefined : "%" },
     y: { domain: order, label: null, tickSize: 0 },
-    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].title), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
+    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].label), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
     marks: [
       Plot.ruleY(order, { stroke: "var(--theme-foreground-faintest)" }),
       Plot.dot(data.filter((d) => !d.mine), { x: (d) => (metric.log ? Math.max(logFloor, d.value) : d.value), y: "sourceLabel", fill: "name", r: 3.5, fillOpacity: 0.75, tip: true, title: (d) => `${d.name} on ${d.sourceLabel}: ${metric.format(d.value)}` }),
@@ -103,7 +103,7 @@ export function raceScorecard(rows: readonly RaceRow[], { allocator, metric, wid
   });
 }
 
-export interface TickChartOptions { allocator: AllocatorName; source: string; metric?: "fragmentation" | "failures" | "freeBytes" | "liveBytes"; width?: number; title?: string }
+export interface TickChartOptions { allocator: BuiltinAllocatorName; source: string; metric?: "fragmentation" | "failures" | "freeBytes" | "liveBytes"; width?: number; title?: string }
 
 const TICK_METRICS = {
   fragmentation: { label: "↑ external fragmentation", percent: true },
@@ -114,7 +114,7 @@ const TICK_METRICS = {
 
 /** One metric over a build-time race, every allocator a line, this one drawn heavy. */
 export function tickChart(ticks: readonly TickRow[], { allocator, source, metric = "fragmentation", width = 640, title }: TickChartOptions): HTMLElement | SVGSVGElement {
-  const data = ticks.filter((t) => t.source === source).map((t) => ({ ...t, name: ALLOCATOR_INFO[t.allocator].title, mine: t.allocator === allocator }));
+  const data = ticks.filter((t) => t.source === source).map((t) => ({ ...t, name: ALLOCATOR_INFO[t.allocator].label, mine: t.allocator === allocator }));
   const spec = TICK_METRICS[metric];
   return Plot.plot({
     title,
@@ -123,7 +123,7 @@ export function tickChart(ticks: readonly TickRow[], { allocator, source, metric
     marginLeft: 52,
     x: { label: "ops replayed →", tickFormat: "s" },
     y: { label: spec.label, grid: true, tickFormat: spec.percent ? "%" : "s", nice: true },
-    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].title), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
+    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].label), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
     marks: [
       Plot.ruleY([0]),
       Plot.line(data.filter((d) => !d.mine), { x: "op", y: metric, stroke: "name", strokeWidth: 1.25, strokeOpacity: 0.6 }),
@@ -133,7 +133,7 @@ export function tickChart(ticks: readonly TickRow[], { allocator, source, metric
   });
 }
 
-export interface ProbeChartOptions { allocator: AllocatorName; source: string; kind?: "all" | "malloc" | "free" | "realloc"; width?: number; title?: string }
+export interface ProbeChartOptions { allocator: BuiltinAllocatorName; source: string; kind?: "all" | "malloc" | "free" | "realloc"; width?: number; title?: string }
 
 /**
  * How many probes one op took, as a cumulative share: at x, the share of ops that touched at most
@@ -150,7 +150,7 @@ export function probeChart(latency: readonly LatencyRow[], { allocator, source, 
     const points = mine.map((r) => ({ upper: r.upper, share: (running += r.count) / total }));
     // Start at the first bucket's floor and run on to the right edge, so every line spans the chart.
     return [{ upper: Math.max(0.5, points[0].upper / 2), share: 0 }, ...points, { upper: top, share: 1 }]
-      .map((p) => ({ ...p, name: ALLOCATOR_INFO[name].title, mine: name === allocator }));
+      .map((p) => ({ ...p, name: ALLOCATOR_INFO[name].label, mine: name === allocator }));
   });
   const what = kind === "all" ? "ops" : `${kind}s`;
   return Plot.plot({
@@ -161,7 +161,7 @@ export function probeChart(latency: readonly LatencyRow[], { allocator, source, 
     marginLeft: 52,
     x: { type: "log", base: 2, label: `probes per ${kind === "all" ? "op" : kind} →`, grid: true },
     y: { label: `↑ share of ${what}`, tickFormat: "%", grid: true, domain: [0, 1] },
-    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].title), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
+    color: { domain: ALLOCATORS.map((name) => ALLOCATOR_INFO[name].label), range: [...LANE_COLORS.slice(0, ALLOCATORS.length)], legend: true },
     marks: [
       Plot.ruleY([0]),
       Plot.line(data.filter((d) => !d.mine), { x: "upper", y: "share", z: "name", stroke: "name", strokeOpacity: 0.6, curve: "step-after" }),
@@ -177,7 +177,7 @@ export function probeChart(latency: readonly LatencyRow[], { allocator, source, 
 export interface SourceScore { source: string; label: string; kind: string; row: RaceRow; value: number; rank: number; best: boolean; worst: boolean }
 
 export interface StrategyFacts {
-  allocator: AllocatorName;
+  allocator: BuiltinAllocatorName;
   /** How many build-time streams there are. */
   count: number;
   /** This allocator's score on every stream for a metric, with its rank among them (1 = best). */
@@ -191,13 +191,13 @@ export interface StrategyFacts {
   /** Streams where at least one malloc failed, worst first. */
   failing: SourceScore[];
   /** The median over streams of a metric for this allocator and for the field. */
-  median(metric: Metric, who?: AllocatorName): number;
-  row(source: string, who?: AllocatorName): RaceRow | undefined;
+  median(metric: Metric, who?: BuiltinAllocatorName): number;
+  row(source: string, who?: BuiltinAllocatorName): RaceRow | undefined;
 }
 
-export function strategyFacts(rows: readonly RaceRow[], allocator: AllocatorName): StrategyFacts {
+export function strategyFacts(rows: readonly RaceRow[], allocator: BuiltinAllocatorName): StrategyFacts {
   const sources = [...new Set(rows.map((r) => r.source))];
-  const rowOf = (source: string, who: AllocatorName = allocator) => rows.find((r) => r.source === source && r.allocator === who);
+  const rowOf = (source: string, who: BuiltinAllocatorName = allocator) => rows.find((r) => r.source === source && r.allocator === who);
   const better = (metric: Metric, a: number, b: number) => (metric.lowerIsBetter ? a - b : b - a);
   const scores = (metric: Metric): SourceScore[] => sources.flatMap((source) => {
     const mine = rowOf(source);
@@ -208,7 +208,7 @@ export function strategyFacts(rows: readonly RaceRow[], allocator: AllocatorName
     const worstRank = field.filter((v) => better(metric, v, value) <= 0).length;
     return [{ source, label: sourceLabel(source, mine.kind), kind: mine.kind, row: mine, value, rank, best: rank === 1, worst: worstRank === field.length && field.some((v) => v !== value) }];
   });
-  const median = (metric: Metric, who: AllocatorName = allocator) => {
+  const median = (metric: Metric, who: BuiltinAllocatorName = allocator) => {
     const values = sources.map((s) => rowOf(s, who)).filter((r): r is RaceRow => !!r).map(metric.value).sort((a, b) => a - b);
     const mid = values.length >> 1;
     return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;

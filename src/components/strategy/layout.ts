@@ -4,7 +4,7 @@
 // diagram cannot disagree with the code it describes. Plus two pictures of arrangement: the buddy
 // tree (buddyOf = addr ^ size) and the segregated-fit size classes.
 import {
-  createAllocator, FOOTER_BYTES, TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, PREV_LINK, BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf, SEGFIT_CLASSES, segfitClassFloor, SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf, TLSF_HEADER_BYTES, TLSF_MIN_BLOCK, type AllocatorName,
+  createAllocator, FOOTER_BYTES, TAG_HEADER_BYTES, MIN_BLOCK, NEXT_LINK, PREV_LINK, BUDDY_HEADER_BYTES, MIN_ORDER, buddyOf, SEGFIT_CLASSES, segfitClassFloor, SLAB_BYTES, SLAB_CLASS_PRESETS, parseSlabClasses, slabLayoutOf, TLSF_HEADER_BYTES, TLSF_MIN_BLOCK, type BuiltinAllocatorName,
 } from "../../lib/index.js";
 import { CELL_COLORS } from "../core/palette.js";
 
@@ -54,7 +54,7 @@ export function layoutDiagram(rows: readonly LayoutRow[], { caption }: { caption
 }
 
 /** The header bytes in front of a payload, measured: the second block's payload minus its start. */
-export function measuredHeaderBytes(name: AllocatorName): number {
+export function measuredHeaderBytes(name: BuiltinAllocatorName): number {
   const allocator = createAllocator(name, { arenaBytes: 64 * 1024 });
   allocator.malloc(1);
   const second = allocator.malloc(1);
@@ -64,7 +64,7 @@ export function measuredHeaderBytes(name: AllocatorName): number {
 }
 
 /** The block layouts of one allocator, from its constants. */
-export function blockLayout(name: AllocatorName, { slabClass = 64, classes = "pow2" }: { slabClass?: number; classes?: string } = {}): HTMLElement {
+export function blockLayout(name: BuiltinAllocatorName, { slabClass = 64, classes = "pow2" }: { slabClass?: number; classes?: string } = {}): HTMLElement {
   switch (name) {
     case "bump": {
       const header = measuredHeaderBytes("bump");

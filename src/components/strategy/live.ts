@@ -5,7 +5,7 @@
 import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
 import {
-  ALLOCATOR_INFO, race, WORKLOAD_INFO, generateWorkload, type KnobSpec, type AllocatorName, type AllocatorOptions, type LaneResult, type LaneSpec, type RaceResult, type WorkloadName,
+  ALLOCATOR_INFO, race, WORKLOAD_INFO, generateWorkload, type KnobSpec, type BuiltinAllocatorName, type AllocatorOptions, type LaneResult, type LaneSpec, type RaceResult, type WorkloadName,
 } from "../../lib/index.js";
 import { heapMap } from "../core/heap-map.js";
 import { cellLegend } from "../core/legend.js";
@@ -14,12 +14,12 @@ import { LANE_COLORS } from "../core/palette.js";
 type Knobs = Record<string, unknown>;
 
 /** One input per knob (radio for a choice, number for an integer, toggle for a boolean), with its help; value: {knob: value}. */
-export function knobForm(name: AllocatorName): HTMLElement & { value: Knobs } {
+export function knobForm(name: BuiltinAllocatorName): HTMLElement & { value: Knobs } {
   const knobs = ALLOCATOR_INFO[name].knobs;
   if (knobs.length === 0) {
     const note = document.createElement("p");
     note.className = "knob-none";
-    note.textContent = `${ALLOCATOR_INFO[name].title} has no knobs: its block sizes are powers of two by definition. The arena, the stream and the seed below still change the race.`;
+    note.textContent = `${ALLOCATOR_INFO[name].label} has no knobs: its block sizes are powers of two by definition. The arena, the stream and the seed below still change the race.`;
     return Object.assign(note, { value: {} as Knobs });
   }
   const inputs: Record<string, HTMLElement & { value: unknown }> = {};
@@ -52,7 +52,7 @@ function inputFor(knob: KnobSpec): HTMLElement & { value: unknown } {
 }
 
 /** What is wrong with these knob values, in words, or null; the allocator itself has the last word. */
-export function knobProblem(name: AllocatorName, knobs: Knobs): string | null {
+export function knobProblem(name: BuiltinAllocatorName, knobs: Knobs): string | null {
   for (const knob of ALLOCATOR_INFO[name].knobs) {
     const value = knobs[knob.name];
     if (knob.kind === "integer" && (typeof value !== "number" || !Number.isInteger(value) || value < knob.min || value > knob.max)) {
@@ -62,11 +62,11 @@ export function knobProblem(name: AllocatorName, knobs: Knobs): string | null {
   return null;
 }
 
-function isDefault(name: AllocatorName, knobs: Knobs): boolean {
+function isDefault(name: BuiltinAllocatorName, knobs: Knobs): boolean {
   return ALLOCATOR_INFO[name].knobs.every((knob) => (knobs[knob.name] ?? knob.default) === knob.default);
 }
 
-function knobText(name: AllocatorName, knobs: Knobs): string {
+function knobText(name: BuiltinAllocatorName, knobs: Knobs): string {
   const info = ALLOCATOR_INFO[name];
   if (info.knobs.length === 0) return "no knobs";
   return info.knobs.map((knob) => `${knob.label.toLowerCase()} ${String(knobs[knob.name] ?? knob.default)}`).join(", ");
@@ -82,14 +82,14 @@ export interface LiveRaceOptions {
 }
 
 /** Runs the race (synchronously: a few hundred ms at most at these sizes) and draws it. */
-export function liveRace(name: AllocatorName, knobs: Knobs, { workload, ops, seed, arenaBytes, width = 640, series = "fragmentation" }: LiveRaceOptions): HTMLElement {
+export function liveRace(name: BuiltinAllocatorName, knobs: Knobs, { workload, ops, seed, arenaBytes, width = 640, series = "fragmentation" }: LiveRaceOptions): HTMLElement {
   const root = document.createElement("div");
   root.className = "live-race";
   const problem = knobProblem(name, knobs);
   if (problem) return warn(root, problem);
   if (Number.isFinite(ops) && ops > MAX_LIVE_OPS) return warn(root, `${ops.toLocaleString("en-US")} operations is more than this page races on the spot; keep it to ${MAX_LIVE_OPS.toLocaleString("en-US")} or fewer.`);
   const info = ALLOCATOR_INFO[name];
-  const label = info.knobs.length === 0 ? info.title : isDefault(name, knobs) ? "defaults" : "your knobs";
+  const label = info.knobs.length === 0 ? info.label : isDefault(name, knobs) ? "defaults" : "your knobs";
   const lanes: LaneSpec[] = [{ allocator: name, label, options: knobs as AllocatorOptions }];
   if (!isDefault(name, knobs)) lanes.push({ allocator: name, label: "defaults", options: {} });
   let result: RaceResult;

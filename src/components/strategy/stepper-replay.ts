@@ -5,8 +5,13 @@
 //
 // A script is a list of lines:  "malloc 48"  ·  "free #2"  ·  "realloc #2 96"
 // where #k names the pointer returned by the k-th malloc line (1-based); a realloc keeps its name.
+//
+// What a strategy keeps in its own bookkeeping (lists, bitmaps, the cursor) comes from the
+// allocator's detail(), never from its private fields; the index math comes from the strategy's
+// exported functions.
 import {
-  createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, FreeListAllocator, SegFitAllocator, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SlabAllocator, SLAB_BYTES, orderFor, TlsfAllocator, tlsfBlockSizeFor, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats,
+  createAllocator, ALLOCATOR_INFO, MIN_ARENA_BYTES, HeapError, segfitClassOf, segfitClassFloor, SEGFIT_CLASSES, SLAB_BYTES, orderFor, tlsfBlockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf, blockSizeFor, TAG_HEADER_BYTES, MIN_BLOCK,
+  type Allocator, type AllocatorDetail, type AllocatorOptions, type AllocatorStats, type BuiltinAllocatorName, type TlsfGeometry,
 } from "../../lib/index.js";
 
 export type StepOp =
@@ -34,12 +39,18 @@ export interface StepState {
 }
 
 export type StateDetail =
-  | { kind: "bump"; cursor: number; live: number; dead: number; deadBytes: number }
+  | { kind: "bump"; cursor: number; emptyCursor: number; live: number; dead: number; deadBytes: number }
   | { kind: "freelist"; placement: string; order: string; list: WalkBlock[] }
-  | { kind: "segfit"; bitmap: number; classes: { k: number; floor: number; ceiling: number; list: WalkBlock[] }[] }
+  | { kind: "segfit"; bitmap: number; searchLimit: number; classes: { k: number; floor: number; ceiling: number; list: WalkBlock[] }[] }
   | { kind: "buddy"; orders: { order: number; blocks: WalkBlock[] }[] }
   | { kind: "slab"; slabs: SlabSummary[]; largestClass: number }
-  | { kind: "tlsf"; secondLevel: number; flBitmap: number; lists: TlsfListSummary[] };
+  | { kind: "tlsf"; secondLevel: number; geometry: TlsfGeometry; controlBytes: number; sentinelBytes: number; flBitmap: number; lists: TlsfListSummary[] };
+
+/** The detail of the kind `kind`; anything else is a bug in the caller (the stepper switches on the allocator's name). */
+function detailOfKind<K extends StateDetail["kind"]>(detail: StateDetail, kind: K): Extract<StateDetail, { kind: K }> {
+  if (detail.kind !== kind) throw new TypeError(`expected ${kind} detail, got ${detail.kind}`);
+  return detail as Extract<StateDetail, { kind: K }>;
+}
 
 /** One non-empty TLSF list: its (fl, sl) and the block sizes it holds, [floor, ceiling]. */
 export interface TlsfListSummary { fl: number; sl: number; floor: number; ceiling: number; slBitmap: number; list: WalkBlock[] }
@@ -47,7 +58,7 @@ export interface TlsfListSummary { fl: number; sl: number; floor: number; ceilin
 export interface SlabSummary { start: number; state: "classed" | "pooled" | "never carved"; objectBytes: number; live: number; capacity: number }
 
 export interface Replay {
-  allocator: AllocatorName;
+  allocator: BuiltinAllocatorName;
   arenaBytes: number;
   states: StepState[];
 }
@@ -77,7 +88,7 @@ export function parseScript(script: string | readonly string[]): StepOp[] {
 }
 
 /** Replays `script` on a fresh `name` allocator (knobs in `options`) and records every step. */
-export function replay(name: AllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
+export function replay(name: BuiltinAllocatorName, options: AllocatorOptions, script: string | readonly string[], arenaBytes = MIN_ARENA_BYTES): Replay {
   const ops = parseScript(script);
   const allocator = createAllocator(name, { ...options, arenaBytes });
   const pointers = new Map<number, number>(); // #k → payload address, -1 for NULL
@@ -85,7 +96,7 @@ export function replay(name: AllocatorName, options: AllocatorOptions, script: s
   let detail = detailOf(allocator, blocks);
   const states: StepState[] = [{
     index: 0, op: null, caption: "the empty arena", blocks, stats: { ...allocator.stats }, focus: null,
-    effect: emptyArenaEffect(name, allocator, blocks), detail,
+    effect: emptyArenaEffect(name, allocator, blocks, detail), detail,
   }];
   ops.forEach((op, i) => {
     const before = blocks;
@@ -95,7 +106,7 @@ export function replay(name: AllocatorName, options: AllocatorOptions, script: s
     blocks = walkOf(allocator);
     detail = detailOf(allocator, blocks);
     const stats = { ...allocator.stats };
-    const context: StepContext = { allocator, op, before, after: blocks, detailBefore, detailAfter: detail, statsBefore, stats, ...step };
+    const context: StepContext = { allocator, op, before, after: blocks, detailBefore, detailAfter: detail, largeThreshold: allocatorDetail(allocator).largeThreshold, statsBefore, stats, ...step };
     states.push({
       index: i + 1, op, caption: step.caption, blocks, stats,
       focus: step.result >= 0 ? blockAt(blocks, step.result) : step.freed ? blockAt(blocks, step.freed.start) : null,
@@ -189,77 +200,52 @@ function largestFree(blocks: readonly WalkBlock[]): number {
   return blocks.reduce((max, b) => (isFree(b) && b.bytes > max ? b.bytes : max), 0);
 }
 
-/** bump.ts puts its first header at 8 so the first payload lands on 16; an empty arena walks as one free block from 0. */
-const BUMP_FIRST_BLOCK = 8;
-
-/** Where a bump allocator's cursor is: the start of the trailing free block (the arena's end if none). */
-function bumpCursor(blocks: readonly WalkBlock[], arenaBytes: number): number {
-  const last = blocks[blocks.length - 1];
-  return last && isFree(last) ? (last.start === 0 ? BUMP_FIRST_BLOCK : last.start) : arenaBytes;
+function allocatorDetail(allocator: Allocator): AllocatorDetail {
+  if (!allocator.detail) throw new TypeError(`the stepper needs detail() from ${allocator.name}`);
+  return allocator.detail();
 }
 
+/** The allocator's own bookkeeping, with its block offsets resolved to the blocks walk() reports. */
 function detailOf(allocator: Allocator, blocks: readonly WalkBlock[]): StateDetail {
-  switch (allocator.name) {
+  const blocksOf = (nodes: readonly number[]) => nodes.map((h) => blockAt(blocks, h)).filter((b): b is WalkBlock => b !== null);
+  const d = allocatorDetail(allocator);
+  switch (d.kind) {
     case "bump": {
       const dead = blocks.filter(isDead);
       return {
-        kind: "bump", cursor: bumpCursor(blocks, allocator.arenaBytes), live: blocks.filter(isLive).length,
+        kind: "bump", cursor: d.cursor, emptyCursor: d.emptyCursor, live: blocks.filter(isLive).length,
         dead: dead.length, deadBytes: dead.reduce((sum, b) => sum + b.bytes, 0),
       };
     }
-    case "freelist": {
-      const list = allocator instanceof FreeListAllocator ? allocator.freeList() : [];
-      const knobs = allocator as FreeListAllocator;
-      return { kind: "freelist", placement: knobs.placement, order: knobs.order, list: list.map((h) => blockAt(blocks, h)!).filter(Boolean) };
-    }
-    case "segfit": {
-      const segfit = allocator as SegFitAllocator;
-      const classes = [];
-      for (let k = 0; k < SEGFIT_CLASSES; k++) {
-        classes.push({
-          k, floor: segfitClassFloor(k), ceiling: k < SEGFIT_CLASSES - 1 ? segfitClassFloor(k + 1) - 1 : Infinity,
-          list: segfit.classList(k).map((h) => blockAt(blocks, h)!).filter(Boolean),
-        });
-      }
-      return { kind: "segfit", bitmap: segfit.nonEmptyClasses, classes };
-    }
-    case "buddy": {
-      const byOrder = new Map<number, WalkBlock[]>();
-      for (const b of blocks.filter(isFree)) {
-        const order = Math.log2(b.bytes);
-        byOrder.set(order, [...(byOrder.get(order) ?? []), b]);
-      }
-      return { kind: "buddy", orders: [...byOrder.entries()].sort((a, b) => a[0] - b[0]).map(([order, list]) => ({ order, blocks: list })) };
-    }
+    case "freelist":
+      return { kind: "freelist", placement: d.placement, order: d.order, list: blocksOf(d.freeList) };
+    case "segfit":
+      return {
+        kind: "segfit", bitmap: d.classBitmap, searchLimit: d.searchLimit,
+        classes: d.classes.map((entry, k) => ({ k, floor: entry.floor, ceiling: entry.ceiling, list: blocksOf(entry.freeList) })),
+      };
+    case "buddy":
+      return { kind: "buddy", orders: d.orders.filter((entry) => entry.freeList.length > 0).map((entry) => ({ order: entry.order, blocks: blocksOf(entry.freeList) })) };
     case "slab":
-      return { kind: "slab", slabs: slabsOf(blocks, allocator), largestClass: Math.max(...(allocator as SlabAllocator).classes) };
+      return { kind: "slab", slabs: slabsOf(blocks, allocator, d), largestClass: Math.max(...d.classes.map((c) => c.objectBytes)) };
     case "tlsf":
-      return tlsfDetailOf(allocator as TlsfAllocator, blocks);
+      return {
+        kind: "tlsf", secondLevel: d.slCount, geometry: tlsfGeometry(d.slCount, allocator.arenaBytes), controlBytes: d.controlBytes,
+        sentinelBytes: d.sentinelBytes, flBitmap: d.flBitmap,
+        lists: d.lists.map((entry) => ({ fl: entry.fl, sl: entry.sl, floor: entry.floor, ceiling: entry.ceiling, slBitmap: d.slBitmaps[entry.fl], list: blocksOf(entry.freeList) })),
+      };
   }
 }
 
-function tlsfDetailOf(tlsf: TlsfAllocator, blocks: readonly WalkBlock[]): StateDetail {
-  const g = tlsf.geometry;
-  const lists: TlsfListSummary[] = [];
-  for (let fl = 0; fl < g.flCount; fl++) {
-    for (let sl = 0; sl < g.slCount; sl++) {
-      const nodes = tlsf.freeList(fl, sl);
-      if (nodes.length === 0) continue;
-      const floor = tlsfListFloor(g, fl, sl);
-      const next = sl + 1 < g.slCount ? tlsfListFloor(g, fl, sl + 1) : tlsfListFloor(g, fl + 1, 0);
-      lists.push({ fl, sl, floor, ceiling: next - 1, slBitmap: tlsf.secondLevelBitmap(fl), list: nodes.map((h) => blockAt(blocks, h)!).filter(Boolean) });
-    }
-  }
-  return { kind: "tlsf", secondLevel: g.slCount, flBitmap: tlsf.firstLevelBitmap, lists };
-}
+type TlsfDetail = Extract<StateDetail, { kind: "tlsf" }>;
 
-/** A TLSF block's own size: walk() folds the 8 B sentinel into the last block. */
-function tlsfSizeOf(tlsf: TlsfAllocator, b: WalkBlock): number {
-  return b.start + b.bytes === tlsf.arenaBytes ? b.bytes - 8 : b.bytes;
+/** A TLSF block's own size: walk() folds the sentinel into the last block. */
+function tlsfSizeOf(tlsf: TlsfDetail, arenaBytes: number, b: WalkBlock): number {
+  return b.start + b.bytes === arenaBytes ? b.bytes - tlsf.sentinelBytes : b.bytes;
 }
 
 /** "list (2, 31), 1008–1023 B" */
-function tlsfListText(tlsf: TlsfAllocator, fl: number, sl: number): string {
+function tlsfListText(tlsf: TlsfDetail, fl: number, sl: number): string {
   const g = tlsf.geometry;
   const floor = tlsfListFloor(g, fl, sl);
   const next = sl + 1 < g.slCount ? tlsfListFloor(g, fl, sl + 1) : tlsfListFloor(g, fl + 1, 0);
@@ -267,14 +253,14 @@ function tlsfListText(tlsf: TlsfAllocator, fl: number, sl: number): string {
 }
 
 /** Every slab-sized stretch of the arena, classed or not, read from walk() and the high-water mark. */
-function slabsOf(blocks: readonly WalkBlock[], allocator: Allocator): SlabSummary[] {
+function slabsOf(blocks: readonly WalkBlock[], allocator: Allocator, slab: Extract<AllocatorDetail, { kind: "slab" }>): SlabSummary[] {
   const slabs: SlabSummary[] = [];
   for (let start = 0; start < allocator.arenaBytes; start += SLAB_BYTES) {
     const first = blockAt(blocks, start)!;
     if (isMetadata(first) && first.start === start) {
       const objects = blocks.filter((b) => b.start >= first.payload && b.start < start + SLAB_BYTES && !isMetadata(b));
       const objectBytes = objects[0]?.bytes ?? 0;
-      const layout = (allocator as SlabAllocator).layouts.find((l) => l.objectBytes === objectBytes);
+      const layout = slab.classes.find((c) => c.objectBytes === objectBytes);
       slabs.push({ start, state: "classed", objectBytes, live: objects.filter((b) => b.requested >= 0).length, capacity: layout?.capacity ?? 0 });
     } else {
       // A slab's worth of free bytes below the high-water mark was carved once: it sits in the pool.
@@ -323,20 +309,20 @@ function classRange(k: number): string {
   return next <= 1024 ? `${floor}–${next - 1} B` : `${floor / 1024}–${next / 1024} KiB`;
 }
 
-function emptyArenaEffect(name: AllocatorName, allocator: Allocator, blocks: readonly WalkBlock[]): string {
+function emptyArenaEffect(name: BuiltinAllocatorName, allocator: Allocator, blocks: readonly WalkBlock[], detail: StateDetail): string {
   const size = bytesText(allocator.arenaBytes);
   switch (name) {
-    case "bump": return `A ${size} arena with the cursor at ${hex(bumpCursor(blocks, allocator.arenaBytes))}: everything past it is free.`;
+    case "bump": return `A ${size} arena with the cursor at ${hex(detailOfKind(detail, "bump").cursor)}: everything past it is free.`;
     case "freelist": return `One free block covers the ${size} arena, and it is the only node on the free list. Press next, or use the arrow keys.`;
     case "segfit": {
-      const k = (allocator as SegFitAllocator).nonEmptyClasses.toString(2).length - 1;
+      const k = detailOfKind(detail, "segfit").bitmap.toString(2).length - 1;
       return `One free block covers the ${size} arena; it sits on the list of class ${k} (${classRange(k)}), and bit ${k} is the only bit set in the bitmap.`;
     }
     case "buddy": return `The ${size} arena is a single free block of order ${Math.log2(allocator.arenaBytes)}: every block to come is a power-of-two piece of it.`;
     case "slab": return `No slab has been carved yet: the ${size} arena is room for ${allocator.arenaBytes / SLAB_BYTES} slabs of ${bytesText(SLAB_BYTES)}.`;
     case "tlsf": {
-      const tlsf = allocator as TlsfAllocator;
-      const free = tlsfSizeOf(tlsf, blocks.find(isFree)!);
+      const tlsf = detailOfKind(detail, "tlsf");
+      const free = tlsfSizeOf(tlsf, allocator.arenaBytes, blocks.find(isFree)!);
       const { fl, sl } = tlsfListOf(tlsf.geometry, free);
       return `The first ${bytesText(tlsf.controlBytes)} hold the control block (two bitmaps and ${tlsf.geometry.flCount} × ${tlsf.geometry.slCount} list heads); one free block of ${bytesText(free)} covers the rest and sits on ${tlsfListText(tlsf, fl, sl)}. Bit ${fl} of the first-level bitmap and bit ${sl} of second-level word ${fl} are the only bits set.`;
     }
@@ -350,6 +336,8 @@ interface StepContext extends StepOutcome {
   after: WalkBlock[];
   detailBefore: StateDetail;
   detailAfter: StateDetail;
+  /** The large-object path's threshold after the step (0: none). */
+  largeThreshold: number;
   statsBefore: AllocatorStats;
   stats: AllocatorStats;
 }
@@ -381,8 +369,7 @@ function describeStep(c: StepContext): string {
 function describeMapping(c: StepContext, payload: number): string {
   const mapping = mappedBlockOf(c.allocator, payload)!;
   const size = c.op.kind === "free" ? 0 : c.op.size;
-  const threshold = (c.allocator as Allocator & { largeThreshold?: number }).largeThreshold ?? 0;
-  return `${bytesText(size)} is at or above the large threshold (${bytesText(threshold)}), so it is not taken from the arena: it is mapped outside it at ${hex(mapping.start)}, ${bytesText(mapping.bytes)} rounded up to whole 4 KiB pages, with a 16 B header slice before the payload. The arena does not change.`;
+  return `${bytesText(size)} is at or above the large threshold (${bytesText(c.largeThreshold)}), so it is not taken from the arena: it is mapped outside it at ${hex(mapping.start)}, ${bytesText(mapping.bytes)} rounded up to whole 4 KiB pages, with a 16 B header slice before the payload. The arena does not change.`;
 }
 
 /** "8 B header, 48 B asked for, 8 B reserved"; `from` trims an alignment pad walk() folds into a first block. */
@@ -399,14 +386,14 @@ function describePlacement(c: StepContext, payload: number): string {
   const source = blockAt(c.before, block.start);
   const splits = c.stats.splits - c.statsBefore.splits;
   const probes = c.stats.probes - c.statsBefore.probes;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
-      const cursorBefore = bumpCursor(c.before, c.allocator.arenaBytes);
-      const cursorAfter = bumpCursor(c.after, c.allocator.arenaBytes);
+      const cursorBefore = detailOfKind(c.detailBefore, "bump").cursor;
+      const cursorAfter = detailOfKind(c.detailAfter, "bump").cursor;
       return `The block is simply the next ${bytesText(cursorAfter - cursorBefore)} at the cursor (${blockParts(block, cursorBefore)}); the cursor moves from ${hex(cursorBefore)} to ${hex(cursorAfter)}. No list, no search.`;
     }
     case "freelist": {
-      const detail = c.detailAfter as Extract<StateDetail, { kind: "freelist" }>;
+      const detail = detailOfKind(c.detailAfter, "freelist");
       const from = source && isFree(source) ? `the ${bytesText(source.bytes)} hole at ${hex(source.start)}` : "a free block";
       const rest = splits > 0 && source ? `; the other ${bytesText(source.bytes - block.bytes)} are split off and stay on the list` : "";
       return `${capitalize(detail.placement)} fit looked at ${plural(probes, "list node")} and took ${from}${rest}. The block: ${blockParts(block, block.payload - TAG_HEADER_BYTES)}.`;
@@ -430,12 +417,13 @@ function describePlacement(c: StepContext, payload: number): string {
 }
 
 function describeTlsfPlacement(c: StepContext, block: WalkBlock, source: WalkBlock | null, splits: number): string {
-  const tlsf = c.allocator as TlsfAllocator;
+  const tlsf = detailOfKind(c.detailBefore, "tlsf");
+  const arena = c.allocator.arenaBytes;
   const g = tlsf.geometry;
   const size = c.op.kind === "free" ? 0 : c.op.size;
   const need = tlsfBlockSizeFor(size);
   const search = tlsfSearchListOf(g, need);
-  const taken = source ? tlsfListOf(g, tlsfSizeOf(tlsf, source)) : search;
+  const taken = source ? tlsfListOf(g, tlsfSizeOf(tlsf, arena, source)) : search;
   const rounding = need < g.smallBlock
     ? `${bytesText(size)} plus the 8 B header is a ${bytesText(need)} block, small enough for the exact linear ${tlsfListText(tlsf, search.fl, search.sl)}`
     : `${bytesText(size)} plus the 8 B header is a ${bytesText(need)} block; rounded up to a list boundary the search starts at ${tlsfListText(tlsf, search.fl, search.sl)}, where every block fits`;
@@ -444,25 +432,26 @@ function describeTlsfPlacement(c: StepContext, block: WalkBlock, source: WalkBlo
     : `that list was empty, so find-first-set on the bitmaps found ${tlsfListText(tlsf, taken.fl, taken.sl)}`;
   const restBlock = blockAt(c.after, block.start + block.bytes);
   const rest = splits > 0 && restBlock && isFree(restBlock)
-    ? `; the other ${bytesText(tlsfSizeOf(tlsf, restBlock))} are split off and filed on ${tlsfListText(tlsf, tlsfListOf(g, tlsfSizeOf(tlsf, restBlock)).fl, tlsfListOf(g, tlsfSizeOf(tlsf, restBlock)).sl)}`
-    : splits === 0 && source && tlsfSizeOf(tlsf, source) > need ? `; what is left over is under the 16 B minimum block, so the whole block is handed out` : "";
+    ? `; the other ${bytesText(tlsfSizeOf(tlsf, arena, restBlock))} are split off and filed on ${tlsfListText(tlsf, tlsfListOf(g, tlsfSizeOf(tlsf, arena, restBlock)).fl, tlsfListOf(g, tlsfSizeOf(tlsf, arena, restBlock)).sl)}`
+    : splits === 0 && source && tlsfSizeOf(tlsf, arena, source) > need ? `; what is left over is under the 16 B minimum block, so the whole block is handed out` : "";
   return `${capitalize(rounding)}: ${found}${rest}. No list was walked. The block: ${blockParts(block)}.`;
 }
 
 function describeSegfitPlacement(c: StepContext, block: WalkBlock, source: WalkBlock | null, splits: number): string {
   const size = c.op.kind === "free" ? 0 : c.op.size;
   const k = segfitClassOf(blockSizeFor(size));
-  const lists = (c.detailBefore as Extract<StateDetail, { kind: "segfit" }>).classes;
+  const segfitBefore = detailOfKind(c.detailBefore, "segfit");
+  const lists = segfitBefore.classes;
   const j = lists.findIndex((entry) => entry.list.some((b) => b.start === source?.start));
   const head = lists[k].list[0];
   const own = `class ${k} (${classRange(k)})`;
   let route: string;
   if (j === k && head === lists[k].list.find((b) => b.start === source?.start)) route = `Fast path: the head of the list of ${own} fits`;
   else if (j === k) route = `The head of the list of ${own} holds only ${bytesText(head.bytes)}, too small; first fit within the class found a ${bytesText(source!.bytes)} block further down`;
-  else if (head && (c.allocator as SegFitAllocator).searchLimit === 0) route = `With search limit 0 the allocator does not search ${own} at all: one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
+  else if (head && segfitBefore.searchLimit === 0) route = `With search limit 0 the allocator does not search ${own} at all: one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
   else if (head) route = `Nothing on the list of ${own} fits, so one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
   else route = `${capitalize(own)} is empty, so one read of the bitmap found class ${j} (${classRange(j)}), the first non-empty class above`;
-  const after = (c.detailAfter as Extract<StateDetail, { kind: "segfit" }>).classes;
+  const after = detailOfKind(c.detailAfter, "segfit").classes;
   const restClass = after.findIndex((entry) => entry.list.some((b) => b.start === block.start + block.bytes));
   const rest = splits > 0 && restClass >= 0 ? `; the rest is split off and filed under class ${restClass}` : "";
   const whole = splits === 0 && source && blockSizeFor(size) < block.bytes ? `; what is left over would be under the ${MIN_BLOCK} B minimum block, so the whole block is handed out` : "";
@@ -495,9 +484,9 @@ function slabCarved(blocks: readonly WalkBlock[], slab: number, objectBytes: num
 
 function describeFailure(c: StepContext, size: number): string {
   const largest = largestFree(c.after);
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "slab": {
-      const largestClass = Math.max(...(c.allocator as SlabAllocator).classes);
+      const largestClass = detailOfKind(c.detailAfter, "slab").largestClass;
       if (size > largestClass) return `No class holds ${bytesText(size)}: the largest is ${bytesText(largestClass)}, and a pure slab allocator has nowhere else to put it. NULL.`;
       return `Every slab of the class is full and no slab is left in the pool or the arena. NULL.`;
     }
@@ -507,7 +496,7 @@ function describeFailure(c: StepContext, size: number): string {
       return `It needs a free block of ${bytesText(2 ** order)} (order ${order}), but the largest free block is ${bytesText(largest)}, although ${bytesText(free)} are free in all: free blocks merge only with their own buddies. NULL.`;
     }
     case "bump":
-      return `Only ${bytesText(c.allocator.arenaBytes - bumpCursor(c.after, c.allocator.arenaBytes))} remain past the cursor, and a bump allocator looks nowhere else. NULL.`;
+      return `Only ${bytesText(c.allocator.arenaBytes - detailOfKind(c.detailAfter, "bump").cursor)} remain past the cursor, and a bump allocator looks nowhere else. NULL.`;
     default:
       return `No free block is big enough: the largest hole is ${bytesText(largest)}. NULL.`;
   }
@@ -520,10 +509,10 @@ function describeRelease(c: StepContext, old: WalkBlock, lowercase = false): str
 
 function releaseText(c: StepContext, old: WalkBlock): string {
   const now = blockAt(c.after, old.start)!;
-  switch (c.allocator.name) {
+  switch (c.allocator.name as BuiltinAllocatorName) { // the steppers show the built-in six
     case "bump": {
-      const detail = c.detailAfter as Extract<StateDetail, { kind: "bump" }>;
-      if (detail.live === 0 && detail.cursor === BUMP_FIRST_BLOCK && isFree(now)) {
+      const detail = detailOfKind(c.detailAfter, "bump");
+      if (detail.live === 0 && detail.cursor === detail.emptyCursor && isFree(now)) {
         return `That was the last live object: the cursor jumps back to ${hex(detail.cursor)} and the whole arena is free again at once.`;
       }
       if (detail.live === 0) return `That was the last live object, but with reset off the cursor stays at ${hex(detail.cursor)}: the dead bytes are never reused.`;
@@ -536,11 +525,11 @@ function releaseText(c: StepContext, old: WalkBlock): string {
       const merged = prev && next ? "both neighbours were free: it coalesced with the block before it and the block after it"
         : prev ? "the block before it was free: they coalesced" : next ? "the block after it was free: they coalesced" : "neither neighbour was free, so nothing coalesced";
       const k = c.allocator.name === "segfit"
-        ? (c.detailAfter as Extract<StateDetail, { kind: "segfit" }>).classes.findIndex((entry) => entry.list.some((b) => b.start === now.start))
+        ? detailOfKind(c.detailAfter, "segfit").classes.findIndex((entry) => entry.list.some((b) => b.start === now.start))
         : -1;
       const filed = c.allocator.name === "segfit"
         ? `filed under class ${k} (${classRange(k)})`
-        : (c.allocator as FreeListAllocator).order === "address" ? "put on the list in address order" : "pushed on the front of the list (LIFO)";
+        : detailOfKind(c.detailAfter, "freelist").order === "address" ? "put on the list in address order" : "pushed on the front of the list (LIFO)";
       return `Its boundary tags show ${merged}. The ${bytesText(now.bytes)} hole at ${hex(now.start)} is ${filed}.`;
     }
     case "buddy": {
@@ -567,15 +556,15 @@ function releaseText(c: StepContext, old: WalkBlock): string {
       return `The slab's header is found by masking the address (${hex(old.start)} & ~${hex(SLAB_BYTES - 1)} = ${hex(slab)}); the object goes on the front of that slab's free list.`;
     }
     case "tlsf": {
-      const tlsf = c.allocator as TlsfAllocator;
+      const tlsf = detailOfKind(c.detailAfter, "tlsf");
       const prev = now.start < old.start;
       const next = now.start + now.bytes > old.start + old.bytes;
       const merged = prev && next ? "Its PREV_FREE bit said the block before it was free (its start is in the word just before the header), and the next header's FREE bit said the same of the block after: it coalesced with both"
         : prev ? "Its PREV_FREE bit said the block before it was free, whose start sits in the word just before the header: they coalesced"
           : next ? "The next header's FREE bit said the block after it was free: they coalesced"
             : "Neither neighbour was free, so nothing coalesced";
-      const { fl, sl } = tlsfListOf(tlsf.geometry, tlsfSizeOf(tlsf, now));
-      return `${merged}. The ${bytesText(tlsfSizeOf(tlsf, now))} free block at ${hex(now.start)} goes on the front of ${tlsfListText(tlsf, fl, sl)}, and the next block's PREV_FREE bit is set.`;
+      const { fl, sl } = tlsfListOf(tlsf.geometry, tlsfSizeOf(tlsf, c.allocator.arenaBytes, now));
+      return `${merged}. The ${bytesText(tlsfSizeOf(tlsf, c.allocator.arenaBytes, now))} free block at ${hex(now.start)} goes on the front of ${tlsfListText(tlsf, fl, sl)}, and the next block's PREV_FREE bit is set.`;
     }
   }
 }
@@ -585,6 +574,6 @@ function capitalize(text: string): string {
 }
 
 /** The knob values a replay used, for a caption. */
-export function knobSummary(name: AllocatorName, options: AllocatorOptions): string {
+export function knobSummary(name: BuiltinAllocatorName, options: AllocatorOptions): string {
   return ALLOCATOR_INFO[name].knobs.map((knob) => `${knob.label.toLowerCase()}: ${String(options[knob.name] ?? knob.default)}`).join(", ");
 }

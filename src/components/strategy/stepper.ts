@@ -4,7 +4,7 @@
 // (`malloc(48) → 0x0140`), what happened, a line of stats and the strategy's own bookkeeping.
 // The reader controls time: prev/next buttons, a step slider, the script's ops, and ←/→ (Home/End)
 // while the widget has focus.
-import type { AllocatorName, AllocatorOptions } from "../../lib/index.js";
+import type { BuiltinAllocatorName, AllocatorOptions } from "../../lib/index.js";
 import { CELL_COLORS } from "../core/palette.js";
 import { cellLegend } from "../core/legend.js";
 import {
@@ -33,7 +33,7 @@ export interface StepperOptions {
 }
 
 /** A replay with its controls; a script or knob the allocator rejects gives a message instead. */
-export function stepper(name: AllocatorName, { options = {}, script, windowBytes = 1024, rowBytes = 256, narrowRowBytes = rowBytes / 2, sectionBytes, step = 0, onStep, label }: StepperOptions): HTMLElement {
+export function stepper(name: BuiltinAllocatorName, { options = {}, script, windowBytes = 1024, rowBytes = 256, narrowRowBytes = rowBytes / 2, sectionBytes, step = 0, onStep, label }: StepperOptions): HTMLElement {
   let run: Replay;
   try {
     run = replay(name, options, script);
@@ -145,7 +145,7 @@ export function stepper(name: AllocatorName, { options = {}, script, windowBytes
 export interface Variant { label: string; options: AllocatorOptions }
 
 /** The same script under several knob settings, all frozen at one step: one small strip each. */
-export function compareAtStep(name: AllocatorName, variants: readonly Variant[], { script, step, windowBytes = 1024, rowBytes = 512, width = 640 }: {
+export function compareAtStep(name: BuiltinAllocatorName, variants: readonly Variant[], { script, step, windowBytes = 1024, rowBytes = 512, width = 640 }: {
   script: string | readonly string[]; step: number; windowBytes?: number; rowBytes?: number; width?: number;
 }): HTMLElement {
   const root = element("div", "stepper-compare");

@@ -3,7 +3,7 @@
 // its figures to how its strategy works. Nothing here is typed in by hand as a measurement: every
 // figure is read from the race and the stream it raced.
 import {
-  ALLOCATOR_INFO, BUDDY_HEADER_BYTES, MIN_ORDER as BUDDY_MIN_ORDER, SLAB_CLASS_PRESETS, ALLOCATORS, type AllocatorName,
+  ALLOCATOR_INFO, BUDDY_HEADER_BYTES, MIN_ORDER as BUDDY_MIN_ORDER, SLAB_CLASS_PRESETS, ALLOCATORS, type BuiltinAllocatorName,
 } from "../../lib/index.js";
 import { CELL_COLORS, LANE_COLORS } from "../core/palette.js";
 import {
@@ -144,7 +144,7 @@ export function verdict(ranked: readonly RankedLane[], shape: StreamShape): HTML
   return p;
 }
 
-function knobDefault(allocator: AllocatorName, knob: string): string {
+function knobDefault(allocator: BuiltinAllocatorName, knob: string): string {
   const spec = ALLOCATOR_INFO[allocator].knobs.find((k) => k.name === knob);
   return spec ? String(spec.default) : "?";
 }

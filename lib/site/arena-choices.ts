@@ -1,6 +1,6 @@
 // Arena sizes offered in the page: powers of two from the 64 KiB minimum to 64 MiB (larger arenas
 // work in lib, but a browser tab holding five of them would not thank you), plus "auto".
-import { formatBytes, parseByteSize } from "../../lib/index.js";
+import { parseByteSize } from "../bytes.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -21,5 +21,3 @@ export function parseArenaChoice(choice: string): number | "auto" {
   }
 }
 
-/** The one byte formatter (lib/bytes.ts), here for the pages that import it with the arena choices. */
-export { formatBytes };

@@ -44,6 +44,7 @@ export default {
         { name: "Mixing lifetimes", path: "/labs/lifetimes" },
         { name: "How free() finds a size class", path: "/labs/free-lookup" },
         { name: "A leak or fragmentation?", path: "/labs/leak-or-fragmentation" },
+        { name: "Where big requests go", path: "/labs/big-requests" },
       ],
     },
     { name: "Your trace", path: "/trace" },

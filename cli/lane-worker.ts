@@ -1,8 +1,9 @@
-// One lane of a parallel race (parallel-race.ts), in a worker thread of its own. The worker starts
-// before its job is known (the CLI starts the workers while it is still parsing), then gets one
-// job: the op log in shared memory (no copy), or the files of a spilled op log (op-spill.ts) it
-// reads a stretch at a time. The lane is raced exactly as race() races it among others, and its
-// LaneResult goes back. A thread per lane also keeps the engine's call sites monomorphic.
+// Lanes of a parallel race (parallel-race.ts) in a worker thread. The worker starts before its
+// jobs are known (the CLI starts the workers while it is still parsing), then gets one lane at a
+// time: the op log in shared memory (no copy), or the files of a spilled op log (op-spill.ts) it
+// reads a stretch at a time. Each lane is raced exactly as race() races it among others, and its
+// LaneResult goes back; then the next lane comes, or the worker is told to stop. With a worker
+// per lane (as many cores as lanes) the engine's call sites stay monomorphic.
 import { parentPort } from "node:worker_threads";
 import { race, raceOpSource, type LaneResult, type LaneSpec, type RaceOptions, type Trace } from "../lib/index.js";
 import { SpilledOpSource, type SpilledOps } from "./op-spill.js";
@@ -20,7 +21,7 @@ export type LaneMessage = { type: "progress"; done: number } | { type: "done"; l
 const post = (message: LaneMessage) => parentPort!.postMessage(message);
 const nanoseconds = () => Number(process.hrtime.bigint());
 
-parentPort!.once("message", (job: LaneJob) => {
+parentPort!.on("message", (job: LaneJob) => {
   const options: RaceOptions & { arenaBytes: number } = {
     lanes: [job.lane], arenaBytes: job.arenaBytes, ticks: job.ticks, clock: nanoseconds, clockOverhead: job.clockOverhead,
     onProgress: (done) => post({ type: "progress", done }),
@@ -39,5 +40,4 @@ parentPort!.once("message", (job: LaneJob) => {
     }
   }
   post({ type: "done", lane: result.lanes[0] });
-  parentPort!.close();
 });

@@ -1,4 +1,4 @@
-// The CLI's race with one worker thread per lane: the lanes of a race are independent (each has
+// The CLI's race with worker threads: the lanes of a race are independent (each has
 // its own allocator, arena and shadow heap), so they can run side by side on every core and be
 // merged in lane order into the RaceResult the sequential race() would have returned — the same
 // figures exactly, but for the sampled wall-clock times, which are never the same twice.
@@ -6,8 +6,11 @@
 // (op-spill.ts), read by each worker a stretch at a time.
 // The worker runs from the CLI's bundle (scripts/cli-bundle.mjs), plain JavaScript: through tsx
 // each thread would spend about a second of CPU transforming lib/ before racing. Starting a
-// thread still costs tens of ms of CPU, so the CLI starts them while it parses (LaneWorkers.start)
-// and races small traces in one thread (cli/race.ts).
+// thread still costs tens of ms of CPU, and each compiles the race anew, so there are no more
+// workers than cores (workerCount): on 2 cores, six lanes go to two workers, three each, one after
+// another, which beats six threads time-sharing two cores. The CLI starts them while it parses
+// (LaneWorkers.start) and races small traces in one thread (cli/race.ts).
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { autoArenaBytes, resolveArenaBytes, DEFAULT_TICKS, type LaneResult, type LaneSpec, type RaceResult, type Trace } from "../lib/index.js";
 import { ensureCliBundle } from "../scripts/cli-bundle.mjs";
@@ -23,7 +26,12 @@ export interface ParallelRaceOptions {
   onProgress?: (opsDone: number, ops: number) => void;
 }
 
-/** Lane worker threads started ahead of their jobs, one per lane. */
+/** How many workers race `lanes` lanes: one per lane, but no more than the cores. */
+export function workerCount(lanes: number): number {
+  return Math.max(1, Math.min(lanes, availableParallelism()));
+}
+
+/** Lane worker threads started ahead of their jobs. */
 export class LaneWorkers {
   private constructor(private readonly workers: Worker[]) {}
 
@@ -44,23 +52,35 @@ export class LaneWorkers {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  /** Runs job i in worker i; resolves with the lanes in job order. */
+  /**
+   * Runs the jobs, each worker taking the next waiting one when it is done (lanes differ in cost);
+   * resolves with the lanes in job order, whichever worker raced them.
+   */
   run(jobs: LaneJob[], onProgress: (index: number, done: number) => void): Promise<LaneResult[]> {
-    if (jobs.length !== this.workers.length) throw new Error(`${jobs.length} lane jobs for ${this.workers.length} workers`);
-    return Promise.all(jobs.map((job, index) => new Promise<LaneResult>((resolve, reject) => {
-      const worker = this.workers[index];
-      let result: LaneResult | null = null;
-      worker.on("message", (message: LaneMessage) => {
-        if (message.type === "progress") onProgress(index, message.done);
-        else result = message.lane;
-      });
-      worker.once("error", reject);
-      worker.once("exit", (code) => {
-        if (result) resolve(result);
-        else reject(new Error(`the ${job.lane.label ?? job.lane.allocator} lane's worker exited with status ${code} before finishing`));
-      });
-      worker.postMessage(job);
-    })));
+    const results: LaneResult[] = new Array(jobs.length);
+    let next = 0;
+    return new Promise<LaneResult[]>((resolve, reject) => {
+      let finished = 0;
+      const feed = (worker: Worker): void => {
+        if (next >= jobs.length) return;
+        const index = next++;
+        worker.removeAllListeners("message");
+        worker.on("message", (message: LaneMessage) => {
+          if (message.type === "progress") { onProgress(index, message.done); return; }
+          results[index] = message.lane;
+          if (++finished === jobs.length) resolve(results);
+          else feed(worker);
+        });
+        worker.postMessage(jobs[index]);
+      };
+      for (const worker of this.workers) {
+        worker.once("error", reject);
+        worker.once("exit", (code) => {
+          if (finished < jobs.length) reject(new Error(`a lane worker exited with status ${code} before its lanes were done`));
+        });
+        feed(worker);
+      }
+    });
   }
 }
 
@@ -94,13 +114,16 @@ export async function raceInParallel(input: Trace | SpilledOps, options: Paralle
       size: shared(input.size.subarray(0, n), (b) => new Int32Array(b)),
     };
   }
-  const pool = workers ?? await LaneWorkers.start(options.lanes.length);
+  const pool = workers ?? await LaneWorkers.start(workerCount(options.lanes.length));
   const done = options.lanes.map(() => 0);
   const jobs = options.lanes.map((lane): LaneJob => ({ ops, lane, arenaBytes, ticks, clockOverhead: options.clockOverhead }));
   try {
     const lanes = await pool.run(jobs, (index, opsDone) => {
+      // Lanes wait their turn when there are fewer workers than lanes, so the bar shows the
+      // ops of all lanes together (as one lane's share), not the slowest lane, which may not
+      // have started.
       done[index] = opsDone;
-      options.onProgress?.(Math.min(...done), ops.length);
+      options.onProgress?.(Math.floor(done.reduce((a, b) => a + b, 0) / done.length), ops.length);
     });
     return { trace: ops.name, arenaBytes, ops: ops.length, lanes };
   } finally {

@@ -2,22 +2,23 @@
 //                 [--ops N] [--seed S] [--ticks N] [--out race.arrow] [--dump-at OP] [--native] [--list]
 // Races one allocation stream through the allocators and prints the leaderboard.
 // Exit codes: 0 done, 1 unreadable or malformed input, 2 bad arguments.
-import { closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
+import { statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ALLOCATORS, DEFAULT_ARENA_BYTES, TraceTextParser, TraceError, WORKLOADS, autoArenaBytes, blockKind, calibrateClockOverhead, generateWorkload,
   race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type Trace,
 } from "../lib/index.js";
 import { OpSpillWriter, SpilledOpSource, type SpilledOps } from "./op-spill.js";
-import { LaneWorkers, raceInParallel } from "./parallel-race.js";
+import { TraceFileError, parseTraceFile } from "./trace-file.js";
+import { LaneWorkers, raceInParallel, workerCount } from "./parallel-race.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
 
 // The worker rule (README, "The command line"): with --threads auto, a race of fewer than
-// ONE_THREAD_MAX_OPS ops runs every lane in this thread, since starting a worker thread costs more
-// CPU than such a lane (bench/README, bench:big); longer races get one worker per lane, started
-// while the trace is still being parsed when the file is big enough to be likely to need them.
+// ONE_THREAD_MAX_OPS ops runs every lane in this thread, since starting a worker thread (and its
+// JIT warm-up) costs more CPU than such a race gains; longer races get workers (workerCount: one
+// per lane, at most one per core), started while the trace is still being parsed when the file is
+// big enough to be likely to need them.
 const ONE_THREAD_MAX_OPS = 100_000;
 const PRESTART_BYTES = 4 << 20;
 // Trace files from this size on are raced streamed (op log spilled to files) unless --native or
@@ -40,8 +41,9 @@ const USAGE = `usage: npm run race -- (--workload NAME | --trace FILE) [options]
   --ticks N           snapshots per allocator (default 64)
   --out FILE          also write the leaderboard as an Arrow IPC file
   --dump-at OP        print every block of every heap after OP ops, instead of the leaderboard
-  --threads MODE      auto (default: one worker thread per lane from ${ONE_THREAD_MAX_OPS.toLocaleString("en-US")} ops on,
-                      every lane in this thread below), 1 (always this thread) or lanes (always workers)
+  --threads MODE      auto (default: worker threads from ${ONE_THREAD_MAX_OPS.toLocaleString("en-US")} ops on, one per lane but
+                      at most one per core; every lane in this thread below), 1 (always this
+                      thread) or lanes (always workers)
   --stream            race a trace streamed: its op log goes to temporary files as it is parsed
                       and each lane reads it back in pieces (automatic from ${formatBytes(STREAM_BYTES)} files on)
   --native            also replay the stream through glibc, jemalloc, mimalloc and tcmalloc
@@ -116,40 +118,14 @@ function parseCommand(argv: string[]): Command {
   return { input, ops, lanes, arena, ticks, out: values.out, dumpAt, native, threads, stream: values.stream === true };
 }
 
-// Read 1 MiB at a time into the streaming parser: memory follows the op log, not the file, so a
-// trace of several GB opens (the whole text as one string would stop at V8's ~512 MiB limit).
-const READ_CHUNK = 1 << 20;
-
-/** Feeds the file to a parser 1 MiB at a time; `afterChunk` runs after each piece is parsed. */
+/** parseTraceFile with the CLI's messages: an unreadable or malformed file exits 1 naming it. */
 function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void): { parser: TraceTextParser; trace: Trace } {
-  let fd: number;
   try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    const parser = new TraceTextParser(basename(file));
-    const decoder = new TextDecoder("utf-8");
-    const buffer = new Uint8Array(READ_CHUNK);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, 0, READ_CHUNK, null);
-      } catch (error) {
-        fail(1, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-      if (n === 0) break;
-      parser.push(decoder.decode(buffer.subarray(0, n), { stream: true }));
-      afterChunk(parser);
-    }
-    parser.push(decoder.decode());
-    return { parser, trace: parser.finish() };
+    return parseTraceFile(file, afterChunk);
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
+    if (error instanceof TraceFileError) fail(1, `cannot read ${file}: ${error.message}`);
     throw error;
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -241,7 +217,7 @@ async function main(): Promise<void> {
   const streamed = input.kind === "trace" && !command.native && (command.stream || input.bytes >= STREAM_BYTES);
   const workload = input.kind === "workload" ? input.trace.length : 0;
   const prestart = command.threads === "lanes" || (command.threads === "auto" && (input.kind === "trace" ? input.bytes >= PRESTART_BYTES : workload >= ONE_THREAD_MAX_OPS));
-  const workers = prestart ? await LaneWorkers.start(lanes.length) : undefined;
+  const workers = prestart ? await LaneWorkers.start(workerCount(lanes.length)) : undefined;
   const spill = streamed ? new OpSpillWriter() : undefined;
   const removeSpill = () => spill?.remove();
   // However the run ends (an error exits at once through fail()), the spilled files go.
@@ -259,7 +235,7 @@ async function main(): Promise<void> {
     const clockOverhead = calibrateClockOverhead(nanoseconds);
     const onProgress = progressBar();
     if (parallel) {
-      // One worker thread per lane (parallel-race.ts): the same result as race(), on every core.
+      // Lanes in worker threads (parallel-race.ts): the same result as race(), on every core.
       result = await raceInParallel(ops, { lanes, arenaBytes: arena, ticks, clockOverhead, onProgress }, workers);
     } else {
       await workers?.terminate();

@@ -85,6 +85,21 @@ export function takeSnapshot(allocator: Walkable, into?: Uint8Array): Snapshot {
   return { ...census, cells };
 }
 
+/**
+ * The large-object path's blocks outside the arena (Allocator.walkMapped), in address order, as
+ * (bytes, requested) pairs: bytes is the page-rounded mapping, header slice included. Empty for
+ * an allocator without the path or with nothing mapped. The race keeps one per frame, for the
+ * mapped-block strip beside each heat map.
+ */
+export function mappedBlocksOf(allocator: { walkMapped?: Allocator["walkMapped"] }): Int32Array {
+  if (!allocator.walkMapped) return NO_MAPPED_BLOCKS;
+  const pairs: number[] = [];
+  allocator.walkMapped((_start, bytes, _payload, requested) => { pairs.push(bytes, requested); });
+  return pairs.length ? Int32Array.from(pairs) : NO_MAPPED_BLOCKS;
+}
+
+const NO_MAPPED_BLOCKS = new Int32Array(0);
+
 // Scratch space reused between snapshots (lib is single-threaded per realm). Most pixels lie wholly
 // inside one block and take its state directly (a native fill); only the at most two pixels a
 // block shares with its neighbours at either end are "mixed" and need byte counts per state.

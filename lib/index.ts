@@ -18,7 +18,7 @@ export type { RaceUrlState } from "./site/race-url.js";
 
 export {
   CELL_FREE, CELL_USED, CELL_HEADER, CELL_RESERVED, CELL_STATE_NAMES, GRID_SIDE, GRID_PIXELS, PACKED_CELL_BYTES,
-  blockKind, takeSnapshot, censusOf, cellAt, unpackCells, pixelBytesOf, fragmentationScore, internalFragmentationOf,
+  blockKind, takeSnapshot, censusOf, mappedBlocksOf, cellAt, unpackCells, pixelBytesOf, fragmentationScore, internalFragmentationOf,
 } from "./arena.js";
 export type { ArenaCensus, Snapshot, CellState, BlockKind } from "./arena.js";
 
@@ -70,3 +70,5 @@ export type { ClaimCheck, ClaimId, ClaimRow, ClaimTally, PlacementPoint } from "
 export { classTable, requestSizeCounts, roundToClass, roundingWasteOfCounts, sizeClassLanes, sizeClassPoints, spacingLabel, spacingProblem, worstCaseWaste } from "./labs/size-classes.js";
 export type { ClassSpacing, SizeClassPoint } from "./labs/size-classes.js";
 export { TLSF_FIT_LANES } from "./labs/tlsf-fit.js";
+export { BIG_FIXED_THRESHOLD, BIG_LANE_LABELS, BIG_MAX_BYTES, BIG_MAX_ROUNDS, BIG_MIN_BYTES, BIG_REQUEST_HEAPS, BIG_REQUEST_PATTERNS, bigRequestStepText, runBigRequestsLab } from "./labs/big-requests.js";
+export type { BigRequestsLab, BigRequestsLane, BigRequestStep, BigRequestsOptions } from "./labs/big-requests.js";

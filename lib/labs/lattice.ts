@@ -24,7 +24,7 @@ import { ALLOCATORS, withoutLargePath } from "../allocators/index.js";
 import type { Allocator, AllocatorName } from "../allocators/types.js";
 import { validateArenaBytes } from "../knobs.js";
 import { blockSizeFor } from "../allocators/index.js";
-import { takeSnapshot } from "../arena.js";
+import { mappedBlocksOf, takeSnapshot } from "../arena.js";
 import { race, type LaneSpec } from "../race/race.js";
 import { ShadowHeap } from "../race/shadow.js";
 import { TraceBuilder, tracePrefix, type Trace } from "../trace/types.js";
@@ -209,6 +209,7 @@ function askUntilFailure(allocator: Allocator, settings: LatticeSettings, before
         usedBytes: snapshot.usedBytes, headerBytes: snapshot.headerBytes, reservedBytes: snapshot.reservedBytes,
         freeBytes: snapshot.freeBytes, largestFreeRun: snapshot.largestFreeRun, fragmentation: snapshot.fragmentation,
         highWater: allocator.stats.highWater, mappedBytes: allocator.stats.mappedBytes, failures: before.failures + failures, errors: 0, cells: snapshot.cells,
+        mapped: mappedBlocksOf(allocator),
       },
       allocator,
     };

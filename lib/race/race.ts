@@ -13,7 +13,7 @@
 import { ALLOCATORS, createAllocator, isAllocatorName, unknownAllocatorError } from "../allocators/index.js";
 import { DEFAULT_ARENA_BYTES, type Allocator, type AllocatorName, type AllocatorOptions } from "../allocators/types.js";
 import { validateArenaBytes } from "../knobs.js";
-import { censusOf, takeSnapshot, type ArenaCensus, type Snapshot } from "../arena.js";
+import { censusOf, mappedBlocksOf, takeSnapshot, type ArenaCensus, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
 import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
@@ -29,6 +29,8 @@ export interface Tick extends Omit<ArenaCensus, "internalFragmentation"> {
   failures: number;
   errors: number;
   cells: Uint8Array;     // 16,384 packed bytes (lib/arena.ts); empty when the race ran with frames: false
+  /** The mapped blocks, (bytes, requested) pairs in address order (arena.ts, mappedBlocksOf); empty when nothing is mapped or frames: false. */
+  mapped: Int32Array;
 }
 
 export interface LaneSpec {
@@ -387,6 +389,7 @@ function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boole
 }
 
 const NO_CELLS = new Uint8Array(0);
+const NO_MAPPED = new Int32Array(0);
 
 function takeTick(lane: Lane, op: number, check: boolean, frames: boolean): Tick | null {
   const allocator = lane.allocator;
@@ -412,6 +415,7 @@ function takeTick(lane: Lane, op: number, check: boolean, frames: boolean): Tick
     failures: lane.failures,
     errors: lane.errors,
     cells: snapshot.cells,
+    mapped: frames ? mappedBlocksOf(allocator) : NO_MAPPED,
   };
 }
 

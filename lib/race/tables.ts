@@ -4,7 +4,7 @@
 //
 // Not re-exported from lib/index.ts, so the page worker does not bundle apache-arrow.
 
-import { Float64, FixedSizeBinary, Int32, Table, Utf8, vectorFromArray, tableToIPC, type Vector } from "apache-arrow";
+import { Binary, Float64, FixedSizeBinary, Int32, Table, Utf8, vectorFromArray, tableToIPC, type Vector } from "apache-arrow";
 import { PACKED_CELL_BYTES } from "../arena.js";
 import { HISTOGRAM_BUCKETS, bucketUpperBound } from "../histogram.js";
 import type { RaceResult } from "./race.js";
@@ -12,7 +12,7 @@ import type { RaceResult } from "./race.js";
 /** One race and what it raced: a workload by name, or a trace file. */
 export interface LabelledRace { source: string; kind: "workload" | "trace"; result: RaceResult }
 
-function table(columns: Record<string, { values: unknown[]; type: Int32 | Float64 | Utf8 | FixedSizeBinary }>): Table {
+function table(columns: Record<string, { values: unknown[]; type: Int32 | Float64 | Utf8 | FixedSizeBinary | Binary }>): Table {
   const vectors: Record<string, Vector> = {};
   for (const [name, { values, type }] of Object.entries(columns)) vectors[name] = vectorFromArray(values as never[], type as never);
   return new Table(vectors);
@@ -54,7 +54,8 @@ export function raceSummaryTable(races: LabelledRace[]): Table {
 }
 
 /**
- * One row per lane and tick; `cells` holds the packed snapshot when `frames` is true. `keep`
+ * One row per lane and tick; `cells` holds the packed snapshot and `mapped` the mapped blocks when
+ * `frames` is true. `keep`
  * selects ticks by index (e.g. every second one for the heat-map frames); kept rows keep their
  * original tick index.
  */
@@ -79,7 +80,11 @@ export function ticksTable(races: LabelledRace[], { frames = true, keep = (_inde
     failures: { type: i32(), values: rows.map((r) => r.tick.failures) },
     errors: { type: i32(), values: rows.map((r) => r.tick.errors) },
   };
-  if (frames) columns.cells = { type: new FixedSizeBinary(PACKED_CELL_BYTES), values: rows.map((r) => r.tick.cells) };
+  if (frames) {
+    columns.cells = { type: new FixedSizeBinary(PACKED_CELL_BYTES), values: rows.map((r) => r.tick.cells) };
+    // The mapped blocks beside the frame: little-endian int32 (bytes, requested) pairs, address order.
+    columns.mapped = { type: new Binary(), values: rows.map((r) => new Uint8Array(r.tick.mapped.buffer, r.tick.mapped.byteOffset, r.tick.mapped.byteLength)) };
+  }
   return table(columns);
 }
 

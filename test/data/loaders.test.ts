@@ -77,9 +77,29 @@ describe("data loaders", () => {
       expect(row.op).toBe(twin.op);
       expect(row.fragmentation).toBe(twin.fragmentation);
       expect(Buffer.from(row.cells).equals(Buffer.from(twin.cells)), row.label).toBe(true);
+      expect(Buffer.from(row.mapped).equals(Buffer.from(twin.mapped)), row.label).toBe(true);
     });
     // What the race page loads first: a small fraction of the frames file it no longer needs at once.
     expect(output("last-frame-[source].arrow.ts", "--source", "adversarial").length).toBeLessThan(frames.numRows * PACKED_CELL_BYTES / 20);
+  });
+
+  it("frames-<source>.arrow: each frame carries its mapped blocks as page-rounded (bytes, requested) int32 pairs", () => {
+    const table = tableFromIPC(output("frames-[source].arrow.ts", "--source", "python3-json"));
+    expect(String(table.schema.fields.find((f) => f.name === "mapped")!.type)).toBe("Binary");
+    const labels = table.getChild("label")!.toArray() as string[];
+    const mapped = table.getChild("mapped")!;
+    let blocks = 0;
+    for (let row = 0; row < table.numRows; row++) {
+      const raw = mapped.get(row) as Uint8Array;
+      const pairs = new Int32Array(raw.slice().buffer);
+      if (labels[row] === "bump") expect(pairs.length).toBe(0); // bump has no large-object path
+      for (let i = 0; i < pairs.length; i += 2) {
+        expect(pairs[i] % 4096).toBe(0);
+        expect(pairs[i]).toBeGreaterThanOrEqual(pairs[i + 1] + 16);
+        blocks++;
+      }
+    }
+    expect(blocks).toBeGreaterThan(0); // the trace asks for 256 KiB twice, and slab maps above 2 KiB
   });
 
   it("latency.arrow and latency-ns.arrow: histogram buckets, probes and ns apart", () => {

@@ -132,25 +132,63 @@ describe.skipIf(!browser)("the race page", () => {
     const { page } = await openPage(site, "", { width: 1440, height: 900 });
     // The charts (and every tick they draw) load when the reader scrolls to them.
     await page.getByRole("heading", { name: "Over time" }).scrollIntoViewIfNeeded();
-    await expect.poll(() => page.locator(".timeline-rule[visibility=visible]").count(), { timeout: 20_000 }).toBe(4);
+    await expect.poll(() => page.locator(".timeline-rule[visibility=visible]").count(), { timeout: 20_000 }).toBe(5);
     const placements = () => page.evaluate(() => [...document.querySelectorAll(".timeline-rule")].map((rule) => {
       const svg = (rule as SVGLineElement).ownerSVGElement!;
       const lines = [...svg.querySelectorAll('g[aria-label="line"] path')].map((path) => path.getBoundingClientRect());
       return {
-        title: svg.closest("div")?.parentElement?.querySelector("h3")?.textContent ?? "",
+        title: svg.closest(".footprint-timeline") ? "Footprint" : svg.closest("div")?.parentElement?.querySelector("h3")?.textContent ?? "",
         ruleX: rule.getBoundingClientRect().x,
         linesLeft: Math.min(...lines.map((box) => box.left)),
         linesRight: Math.max(...lines.map((box) => box.right)),
       };
     }));
     const atEnd = await placements();
-    expect(atEnd.map((p) => p.title)).toEqual(["Fragmentation score", "Live bytes", "High-water mark", "Failures"]);
+    expect(atEnd.map((p) => p.title)).toEqual(["Fragmentation score", "Live bytes", "High-water mark", "Failures", "Footprint"]);
     for (const chart of atEnd) expect(Math.abs(chart.ruleX - chart.linesRight), chart.title).toBeLessThanOrEqual(2);
     await page.getByRole("button", { name: "step back" }).click();
     for (const chart of await placements()) {
       expect(chart.ruleX, chart.title).toBeGreaterThanOrEqual(chart.linesLeft - 1);
       expect(chart.ruleX, chart.title).toBeLessThan(chart.linesRight - 1);
     }
+    await page.close();
+  });
+
+  it("race: on a trace with big requests each lane's strip shows its mapped blocks, and they move with the scrubber", async () => {
+    const { page, log } = await openPage(site, "?stream=python3-json", { width: 1440, height: 900 });
+    await expect.poll(() => page.locator(".heap-grid .mapped-strip").count(), { timeout: 20_000 }).toBe(ALLOCATORS.length);
+    const blocksByLane = () => page.locator(".heap-grid .mapped-strip").evaluateAll((strips) => strips.map((s) => Number((s as HTMLElement).dataset.blocks)));
+    const atEnd = await blocksByLane();
+    expect(atEnd[ALLOCATORS.indexOf("bump")]).toBe(0); // bump has no large-object path
+    expect(atEnd[ALLOCATORS.indexOf("slab")]).toBeGreaterThan(0); // slab maps everything above 2 KiB
+    // Every mapped block is drawn: a header slice, the bytes asked for and the hatched page rounding.
+    const slabStrip = page.locator(".heap-grid .mapped-strip").nth(ALLOCATORS.indexOf("slab"));
+    expect(await slabStrip.locator(".mapped-block").count()).toBe(atEnd[ALLOCATORS.indexOf("slab")]);
+    expect(await slabStrip.locator(".mapped-block rect").count()).toBe(3 * atEnd[ALLOCATORS.indexOf("slab")]);
+    expect(await slabStrip.innerText()).toMatch(/mapped: \d+ blocks? · [\d.]+ [KM]iB · rounding [\d.]+ [KM]?i?B/);
+    await page.locator("h1").click();
+    await page.keyboard.press("Home");
+    await expect.poll(blocksByLane).not.toEqual(atEnd);
+    await expect.poll(() => page.locator(".mapped-strip-note").innerText()).toMatch(/Full width: [\d.]+ MiB/);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("race: the footprint chart draws each lane's footprint and arena high water, and the leaderboard counts mappings", async () => {
+    const { page } = await openPage(site, "?stream=python3-json", { width: 1440, height: 900 });
+    const chart = page.locator(".footprint-timeline");
+    // The chart (and every tick it draws) loads when the reader scrolls to it.
+    await page.getByRole("heading", { name: "Footprint: the arena and the big requests" }).scrollIntoViewIfNeeded();
+    await expect.poll(() => chart.locator('g[aria-label="line"] path').count(), { timeout: 20_000 }).toBe(2 * ALLOCATORS.length);
+    expect(await chart.innerText()).toMatch(/Mapped blocks in this race: .*slab/);
+    const headers = await page.locator(".leaderboard thead th").allInnerTexts();
+    expect(headers).toEqual(expect.arrayContaining(["mmaps", "munmaps"]));
+    const mmapsColumn = headers.indexOf("mmaps");
+    const rows = await page.locator(".leaderboard tbody tr").evaluateAll((trs, column) => trs.map((tr) => [tr.children[1]?.textContent ?? "", tr.children[column]?.textContent ?? ""]), mmapsColumn);
+    const slab = rows.find(([name]) => name === "slab")!;
+    expect(Number(slab[1].replace(/,/g, ""))).toBeGreaterThan(0);
+    expect(rows.find(([name]) => name === "bump")![1]).toBe("0");
+    expect(rows.filter(([name]) => ["glibc", "jemalloc", "mimalloc", "tcmalloc"].includes(name)).map(([, mmaps]) => mmaps)).toEqual(["—", "—", "—", "—"]);
     await page.close();
   });
 

@@ -5,6 +5,7 @@ import { CELL_STATE_NAMES, GRID_SIDE, cellAt, pixelBytesOf, formatBytes } from "
 import type { BlockInfo } from "../worker/race-protocol.js";
 import { frameIndexAt, type RaceView } from "./race-view.js";
 import { heapMap, paintCells } from "./heap-map.js";
+import { mappedStrip, mappedStripScale } from "./mapped-strip.js";
 
 export interface HeapGridOptions {
   /** Looks up the block at `address` in lane `lane` after `op` ops; resolves null when unknown. */
@@ -37,12 +38,15 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
   const grid = document.createElement("div") as unknown as HeapGridElement;
   grid.className = "heap-grid";
   const pixelBytes = pixelBytesOf(view.arenaBytes);
+  const stripScale = mappedStripScale(view);
   let currentTick = tick;
   const panels = view.lanes.map((lane, index) => {
     const frame = lane.frames[frameIndexAt(lane, currentTick)];
     const figure = heapMap(frame ?? new Uint8Array(GRID_SIDE * GRID_SIDE / 4), { title: lane.label, caption: "" });
     const canvas = figure.querySelector("canvas")!;
     const caption = figure.querySelector("figcaption")!;
+    const strip = mappedStrip(stripScale, { label: lane.label });
+    canvas.after(strip);
     const tooltip = document.createElement("div");
     tooltip.className = "heap-tooltip";
     tooltip.hidden = true;
@@ -55,7 +59,7 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
     }
     attachHover(canvas, tooltip, index);
     grid.append(figure);
-    return { canvas, caption, shownFrame: -1 };
+    return { canvas, caption, strip, shownFrame: -1 };
   });
 
   function attachHover(canvas: HTMLCanvasElement, tooltip: HTMLElement, laneIndex: number): void {
@@ -94,6 +98,7 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
       const f = frameIndexAt(lane, tick);
       if (lane.frames[f] && panel.shownFrame !== f) {
         paintCells(panel.canvas, lane.frames[f]);
+        panel.strip.update(lane.mappedFrames[f]);
         panel.shownFrame = f;
       }
       const row = lane.ticks[Math.min(tick, lane.ticks.length - 1)];

@@ -47,11 +47,13 @@ export function fromBuildTables(tables: BuildTables, source: string): RaceView {
         utilization: Number(r.utilization), internalFragmentation: Number(r.internalFragmentation),
         peakFragmentation: Number(r.peakFragmentation), finalFragmentation: Number(r.finalFragmentation),
         peakLiveBytes: Number(r.peakLiveBytes), highWater: Number(r.highWater),
+        peakMappedBytes: Number(r.peakMappedBytes), mmaps: Number(r.mmaps), munmaps: Number(r.munmaps), footprint: Number(r.footprint),
         probes: { p50: Number(r.probesP50), p90: Number(r.probesP90), p99: Number(r.probesP99) },
         ns: ns ? percentilesOf(ns) : null,
         ticks: ticks.filter((t) => t.label === label).sort((a, b) => Number(a.tick) - Number(b.tick)).map(tickRowOf),
         frames: laneFrames.map((f) => f.cells as Uint8Array),
         frameTicks: laneFrames.map((f) => Number(f.tick)),
+        mappedFrames: laneFrames.map((f) => mappedPairsOf(f.mapped)),
         histograms: {
           all: histogram(latency, label, "all"), malloc: histogram(latency, label, "malloc"),
           free: histogram(latency, label, "free"), realloc: histogram(latency, label, "realloc"), ns,
@@ -59,4 +61,12 @@ export function fromBuildTables(tables: BuildTables, source: string): RaceView {
       };
     }),
   };
+}
+
+const NO_MAPPED = new Int32Array(0);
+
+/** A frame's `mapped` column (little-endian int32 pairs) as an Int32Array; copied, as Arrow's slice may not be 4-aligned. */
+function mappedPairsOf(raw: unknown): Int32Array {
+  if (!(raw instanceof Uint8Array) || raw.byteLength === 0) return NO_MAPPED;
+  return new Int32Array(raw.slice().buffer);
 }

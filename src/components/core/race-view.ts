@@ -6,6 +6,8 @@ import type { AllocatorName, RaceResult, Percentiles } from "../../lib/index.js"
 export interface TickRow {
   op: number; liveBytes: number; usedBytes: number; headerBytes: number; reservedBytes: number;
   freeBytes: number; largestFreeRun: number; fragmentation: number; highWater: number;
+  /** Bytes mapped outside the arena by the large-object path at this tick (page-rounded). */
+  mappedBytes: number;
   failures: number; errors: number;
 }
 
@@ -15,12 +17,17 @@ export interface LaneView {
   failures: number; errors: number; corrupt: string | null; opsRun: number;
   utilization: number; internalFragmentation: number; peakFragmentation: number; finalFragmentation: number;
   peakLiveBytes: number; highWater: number;
+  /** The large-object path: the most bytes mapped at once, mappings made and released, and
+   *  the footprint utilization is charged against (arena high water + peakMappedBytes). */
+  peakMappedBytes: number; mmaps: number; munmaps: number; footprint: number;
   probes: Percentiles;
   ns: Percentiles | null;
   ticks: TickRow[];
   /** Packed snapshots; frame i was taken at tick frameTicks[i]. A build-time race keeps every second tick. */
   frames: Uint8Array[];
   frameTicks: number[];
+  /** Per frame, the blocks mapped outside the arena as (bytes, requested) pairs (lib mappedBlocksOf); [] when unknown. */
+  mappedFrames: Int32Array[];
   histograms: { all: Float64Array; malloc: Float64Array; free: Float64Array; realloc: Float64Array; ns: Float64Array | null };
 }
 
@@ -49,11 +56,11 @@ export function tickCount(view: RaceView): number {
   return Math.max(0, ...view.lanes.map((lane) => lane.ticks.length));
 }
 
-const TICK_FIELDS = ["op", "liveBytes", "usedBytes", "headerBytes", "reservedBytes", "freeBytes", "largestFreeRun", "fragmentation", "highWater", "failures", "errors"] as const;
+const TICK_FIELDS = ["op", "liveBytes", "usedBytes", "headerBytes", "reservedBytes", "freeBytes", "largestFreeRun", "fragmentation", "highWater", "mappedBytes", "failures", "errors"] as const;
 
 export function tickRowOf(source: Record<string, unknown>): TickRow {
   const row = {} as Record<string, number>;
-  for (const field of TICK_FIELDS) row[field] = Number(source[field]);
+  for (const field of TICK_FIELDS) row[field] = Number(source[field] ?? 0); // 0: a table from before the field
   return row as unknown as TickRow;
 }
 
@@ -66,10 +73,12 @@ export function fromRaceResult(result: RaceResult, { source, kind = "workload" }
       utilization: lane.utilization, internalFragmentation: lane.internalFragmentation,
       peakFragmentation: lane.peakFragmentation, finalFragmentation: lane.finalFragmentation,
       peakLiveBytes: lane.peakLiveBytes, highWater: lane.highWater,
+      peakMappedBytes: lane.peakMappedBytes, mmaps: lane.mmaps, munmaps: lane.munmaps, footprint: lane.footprint,
       probes: lane.probes, ns: lane.ns,
       ticks: lane.ticks.map(tickRowOf as (t: unknown) => TickRow),
       frames: lane.ticks.filter((t) => t.cells.length > 0).map((t) => t.cells),
       frameTicks: lane.ticks.flatMap((t, i) => (t.cells.length > 0 ? [i] : [])),
+      mappedFrames: lane.ticks.filter((t) => t.cells.length > 0).map((t) => t.mapped),
       histograms: { ...lane.probeHistograms, ns: lane.nsHistogram },
     })),
   };

@@ -25,7 +25,7 @@ export function latticeView(result: LatticeResult): RaceView {
         return {
           op: phase.op, liveBytes: phase.liveBytes, usedBytes: phase.usedBytes, headerBytes: phase.headerBytes,
           reservedBytes: phase.reservedBytes, freeBytes: phase.freeBytes, largestFreeRun: phase.largestFreeRun,
-          fragmentation: phase.fragmentation, highWater: 0, failures, errors: 0,
+          fragmentation: phase.fragmentation, highWater: 0, mappedBytes: 0, failures, errors: 0,
         };
       });
       return {
@@ -34,9 +34,11 @@ export function latticeView(result: LatticeResult): RaceView {
         utilization: 0, internalFragmentation: 0, peakFragmentation: Math.max(0, ...ticks.map((t) => t.fragmentation)),
         finalFragmentation: ticks.length ? ticks[ticks.length - 1].fragmentation : 0,
         peakLiveBytes: Math.max(0, ...ticks.map((t) => t.liveBytes)), highWater: 0,
+        peakMappedBytes: 0, mmaps: 0, munmaps: 0, footprint: 0, // the lattice keeps every block in the heap
         probes: ZERO_PERCENTILES, ns: null, ticks,
         frames: lane.phases.map((phase) => phase.cells),
         frameTicks: lane.phases.map((_, i) => i),
+        mappedFrames: [],
         histograms: { all: EMPTY_HISTOGRAM, malloc: EMPTY_HISTOGRAM, free: EMPTY_HISTOGRAM, realloc: EMPTY_HISTOGRAM, ns: null },
       };
     }),

@@ -34,13 +34,17 @@ export function leaderboardRows(view: RaceView, native: readonly NativeLeaderboa
     finalFragmentation: lane.finalFragmentation,
     internalFragmentation: lane.internalFragmentation,
     utilization: lane.utilization,
+    mmaps: lane.mmaps,
+    munmaps: lane.munmaps,
     status: lane.corrupt ? `stopped: ${lane.corrupt}` : lane.opsRun < view.ops ? "unfinished" : "ok",
   }));
   const measured = native.map((row) => ({
     allocator: row.allocator, kind: `native, ${row.origin}`,
     failures: NOT_APPLICABLE, errors: NOT_APPLICABLE, probesP50: NOT_APPLICABLE, probesP99: NOT_APPLICABLE,
     nsP50: row.ns ? row.ns.p50 : null, nsP99: row.ns ? row.ns.p99 : null,
-    peakFragmentation: NOT_APPLICABLE, finalFragmentation: NOT_APPLICABLE, internalFragmentation: NOT_APPLICABLE, utilization: NOT_APPLICABLE, status: "ok",
+    peakFragmentation: NOT_APPLICABLE, finalFragmentation: NOT_APPLICABLE, internalFragmentation: NOT_APPLICABLE, utilization: NOT_APPLICABLE,
+    // The C replayer counts no mappings (glibc's own mmaps are its business), so these do not apply.
+    mmaps: NOT_APPLICABLE, munmaps: NOT_APPLICABLE, status: "ok",
   }));
   return [...simulated, ...measured];
 }
@@ -61,12 +65,13 @@ function table(view: RaceView, sort: string, native: readonly NativeLeaderboardR
     maxWidth: 1200,
     header: {
       probesP50: "probes p50", probesP99: "probes p99", nsP50: "ns p50", nsP99: "ns p99",
-      peakFragmentation: "peak frag.", finalFragmentation: "final frag.", internalFragmentation: "internal frag.",
+      peakFragmentation: "peak frag.", finalFragmentation: "final frag.", internalFragmentation: "int. frag.", // short: the row must fit 1440 px with the mapping counts
     },
     format: {
       kind: (k: string) => k,
       failures: cell(num), errors: cell(num), probesP50: cell(num), probesP99: cell(num), nsP50: num, nsP99: num,
       peakFragmentation: cell(pct), finalFragmentation: cell(pct), internalFragmentation: cell(pct), utilization: cell(pct),
+      mmaps: cell(num), munmaps: cell(num),
     },
   }) as unknown as HTMLElement;
 }

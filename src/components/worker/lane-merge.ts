@@ -120,10 +120,12 @@ export class RaceAssembly {
       failures: last?.failures ?? 0, errors: last?.errors ?? 0, corrupt: null, opsRun: last?.op ?? 0,
       utilization: 0, internalFragmentation: 0, peakFragmentation: 0, finalFragmentation: last?.fragmentation ?? 0,
       peakLiveBytes: 0, highWater: last?.highWater ?? 0,
+      peakMappedBytes: 0, mmaps: 0, munmaps: 0, footprint: 0,
       probes: { p50: 0, p90: 0, p99: 0 }, ns: null,
       ticks: rows.map((row) => tickRowOf(row as unknown as Record<string, unknown>)),
       frames: this.frames[i].map((frame) => frame.cells),
       frameTicks: this.frames[i].map((frame) => frame.tick),
+      mappedFrames: this.frames[i].map((frame) => this.rows[i][frame.tick]?.mapped ?? new Int32Array(0)),
       histograms: { all: empty(), malloc: empty(), free: empty(), realloc: empty(), ns: null },
     };
   }

@@ -3,7 +3,7 @@
 // 400 px screen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -16,7 +16,7 @@ const sentences = (page: Page) => page.locator(".big-requests-chart > p").allInn
 
 describe.skipIf(!browser)("lab: where big requests go", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   it("big requests: loads with no console error or failed request, and every chart has marks", async () => {

@@ -6,7 +6,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -38,7 +38,7 @@ describe.skipIf(!browser)("a trace larger than 600 MB in the page", () => {
   beforeAll(async () => {
     ({ ops } = writeBigMtrace(path, 640 << 20));
     site = await startSite();
-  }, 900_000);
+  }, SITE_START_TIMEOUT);
   afterAll(async () => {
     await site?.close();
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
-import { ROOT, chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { ROOT, SITE_START_TIMEOUT, chromiumPath, openPage, startSite, type Site } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -30,7 +30,7 @@ describe.skipIf(!browser)("cross-origin isolated or not", () => {
   beforeAll(async () => {
     isolated = await startSite({ isolated: true });
     plain = await startSite();
-  }, 600_000);
+  }, SITE_START_TIMEOUT);
   afterAll(async () => {
     await isolated?.close();
     await plain?.close();

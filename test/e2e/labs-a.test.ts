@@ -2,7 +2,7 @@
 // bad knob with a message, fits a 400-pixel screen and logs no error.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const browser = chromiumPath();
@@ -40,7 +40,7 @@ const paragraphs = (page: Page) => page.locator("main p, main li").allInnerTexts
 
 describe.skipIf(!browser)("labs: external fragmentation, placement, size classes", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   for (const path of LABS) {

@@ -3,7 +3,7 @@
 // knobs and its scrubber, and answers a knob it cannot use with a message, then recovers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -20,7 +20,7 @@ const findings = (page: Page) => page.locator(".lab-findings").first().innerText
 
 describe.skipIf(!browser)("labs: lifetimes, free() lookup, leak or fragmentation", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   for (const path of PAGES) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
 import { nativeSkipReason } from "../native/availability.js";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -34,7 +34,7 @@ async function setRange(page: Page, scrubberIndex: number, value: number): Promi
 
 describe.skipIf(!browser)("the native page in Chromium", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 900_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   it("native: loads cleanly, says where its figures come from, and draws every chart", async () => {

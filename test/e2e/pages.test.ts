@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import config from "../../observablehq.config.js";
 import { ALLOCATORS } from "../../lib/index.js";
-import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 type ConfigPage = { path: string; pages?: ConfigPage[] };
 /** Every page in the site map, "" for the home page. */
@@ -13,7 +13,7 @@ if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (ap
 
 describe.skipIf(!browser)("the site in Chromium", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   for (const path of PAGES) {

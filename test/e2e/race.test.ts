@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
-import { chromiumPath, openPage, startSite, waitForSettled, type Site, canvasHashes, distinctColours } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -13,7 +13,7 @@ const caption = (page: Page) => page.locator(".scrubber-caption").innerText();
 
 describe.skipIf(!browser)("the race page", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   it("race: a non-blank heat map per allocator of the build-time race, and a leaderboard row each", async () => {

@@ -58,8 +58,8 @@ export function ensureBuilt(): void {
     try {
       fd = openSync(lock, "wx");
     } catch {
-      // Another test process is building; a lock older than 15 minutes is left over from a crash.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { force: true });
+      // Another test process is building; a lock older than any build may take is left over from a crash.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > SITE_START_TIMEOUT) rmSync(lock, { force: true });
       sleep(1000);
       continue;
     }
@@ -80,6 +80,13 @@ export function ensureBuilt(): void {
 export interface Site { url: string; browser: Browser; close(): Promise<void> }
 
 export const BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/**
+ * How long a test file's beforeAll may wait for startSite: the first file builds the site (with the
+ * native measurements, several minutes on an idle machine and three times that on a loaded one)
+ * while the others wait for its lock, so the wait is long; a build that fails still fails at once.
+ */
+export const SITE_START_TIMEOUT = 30 * 60_000;
 
 /**
  * Serves the built site and launches Chromium. With HEAPFORGE_SITE_URL set (e.g. to a running

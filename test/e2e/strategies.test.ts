@@ -3,7 +3,7 @@
 // and nothing overflows a 400 px screen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { chromiumPath, openPage, startSite, waitForSettled, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 const STRATEGIES = ["bump", "freelist", "segfit", "buddy", "slab", "tlsf"] as const;
 
@@ -26,7 +26,7 @@ if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (ap
 
 describe.skipIf(!browser)("the strategy pages in Chromium", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   for (const name of STRATEGIES) {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { ROOT, chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { ROOT, chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
 import { generateWorkload } from "../../lib/workloads/index.js";
 import { formatMtrace } from "../../lib/trace/mtrace.js";
@@ -25,7 +25,7 @@ const choose = (page: Page, path: string) => page.locator(".trace-drop input[typ
 
 describe.skipIf(!browser)("the trace page", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   it("trace: a real mtrace file is parsed and raced, with an automatic arena and the same views", async () => {

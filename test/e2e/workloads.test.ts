@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { WORKLOADS, WORKLOAD_INFO, type WorkloadName } from "../../lib/workloads/index.js";
-import { chromiumPath, openPage, startSite, type Site } from "./site-server.js";
+import { chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
 
 const PAGE_OF: Record<WorkloadName, string> = {
@@ -40,7 +40,7 @@ async function setNumber(page: Page, label: string, value: number): Promise<void
 
 describe.skipIf(!browser)("workload and methodology pages in Chromium", () => {
   let site: Site;
-  beforeAll(async () => { site = await startSite(); }, 600_000);
+  beforeAll(async () => { site = await startSite(); }, SITE_START_TIMEOUT);
   afterAll(async () => { await site?.close(); });
 
   for (const name of WORKLOADS) {

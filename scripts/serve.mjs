@@ -1,12 +1,15 @@
 // Serves the built site (dist/) on 127.0.0.1 with nothing but node:http, and prints the URL.
-// Usage: node scripts/serve.mjs [--port 3000]
+// Usage: node scripts/serve.mjs [--port 3000] [--isolated]
+// --isolated adds the COOP/COEP headers that make the pages cross-origin isolated, as a host can:
+// the race page's lane workers then share one op log in SharedArrayBuffers instead of copies.
 import { createServer } from "node:http";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: process.env.PORT ?? "3000" } } });
+const { values } = parseArgs({ options: { port: { type: "string", default: process.env.PORT ?? "3000" }, isolated: { type: "boolean", default: false } } });
+const isolation = values.isolated ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`invalid --port: ${values.port}`);
@@ -34,11 +37,11 @@ const server = createServer((request, response) => {
   const file = resolveFile(request.url ?? "/");
   if (!file) {
     const notFound = join(root, "404.html");
-    response.writeHead(404, { "content-type": types[".html"] });
+    response.writeHead(404, { "content-type": types[".html"], ...isolation });
     response.end(existsSync(notFound) ? readFileSync(notFound) : "not found");
     return;
   }
-  response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+  response.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream", ...isolation });
   response.end(readFileSync(file));
 });
 

@@ -3,10 +3,13 @@
 import { describe, expect, it } from "vitest";
 import { RaceClient, isSuperseded, type WorkerLike } from "../../src/components/worker/race-client.js";
 import type { RaceSetup, WorkerRequest } from "../../src/components/worker/race-protocol.js";
+import { opLogOf } from "../../src/components/worker/op-log.js";
+import { generateWorkload } from "../../lib/index.js";
+import { StandInLaneWorker } from "./lane-stand-ins.js";
 
 type Behaviour = "crash" | "answer" | "hang";
 
-/** A worker that throws on its first message, answers it, or never answers. */
+/** A race worker that throws on its first message, answers it (with an op log or a block), or never answers. */
 class StandInWorker implements WorkerLike {
   onmessage: ((event: MessageEvent) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
@@ -16,7 +19,12 @@ class StandInWorker implements WorkerLike {
     queueMicrotask(() => {
       if (this.terminated) return;
       if (this.behaviour === "crash") this.onerror?.({ message: "Uncaught RangeError: boom", preventDefault() {} } as ErrorEvent);
-      if (this.behaviour === "answer") this.onmessage?.({ data: { type: "result", id: request.id, view: { ops: 1 }, ms: 2, droppedFrees: 0 } } as MessageEvent);
+      if (this.behaviour === "answer" && request.type === "load") {
+        this.onmessage?.({ data: { type: "oplog", id: request.id, log: opLogOf(generateWorkload("larson", { seed: 1, ops: 100 })), arenaBytes: 1 << 21 } } as MessageEvent);
+      }
+      if (this.behaviour === "answer" && request.type === "inspect") {
+        this.onmessage?.({ data: { type: "block", id: request.id, block: null, label: "bump", op: 0 } } as MessageEvent);
+      }
     });
   }
   terminate(): void { this.terminated = true; }
@@ -28,11 +36,11 @@ function clientOf(behaviours: Behaviour[]) {
     const worker = new StandInWorker(behaviours[spawned.length] ?? "answer");
     spawned.push(worker);
     return worker;
-  });
+  }, () => new StandInLaneWorker());
   return { client, spawned };
 }
 
-const SETUP = { stream: { kind: "workload", workload: "larson", seed: 1, ops: 100 }, arenaBytes: 1 << 21, lanes: [], ticks: 4 } as unknown as RaceSetup;
+const SETUP: RaceSetup = { stream: { kind: "workload", workload: "larson", seed: 1, ops: 100 }, arenaBytes: 1 << 21, lanes: [{ allocator: "bump" }, { allocator: "tlsf" }], ticks: 4 };
 
 describe("race client", () => {
   it("race client: a worker that throws rejects the race with a message, not as superseded", async () => {
@@ -47,7 +55,7 @@ describe("race client", () => {
     const { client, spawned } = clientOf(["crash", "answer"]);
     await client.race(SETUP, 0).catch(() => {});
     const outcome = await client.race(SETUP, 0);
-    expect(outcome.ms).toBe(2);
+    expect(outcome.view.ops).toBe(100);
     expect(spawned.length).toBe(2);
     expect(spawned[0].terminated).toBe(true);
   });
@@ -57,7 +65,7 @@ describe("race client", () => {
     const first = client.race(SETUP, 0).then(() => null, (e: unknown) => e);
     const second = client.race(SETUP, 0);
     expect(isSuperseded(await first)).toBe(true);
-    expect((await second).ms).toBe(2);
+    expect((await second).view.ops).toBe(100);
     expect(spawned[0].terminated).toBe(true);
   });
 
@@ -66,6 +74,6 @@ describe("race client", () => {
     const raced = client.race(SETUP, 0);
     const inspected = client.inspect(SETUP, 0, 0, 0).then(() => null, (e: unknown) => e);
     expect(isSuperseded(await inspected)).toBe(false);
-    expect((await raced).ms).toBe(2);
+    expect((await raced).view.ops).toBe(100);
   });
 });

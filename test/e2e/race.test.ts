@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
-import { chromiumPath, openPage, startSite, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -23,6 +23,31 @@ describe.skipIf(!browser)("the race page", () => {
     await expect.poll(() => page.locator("table tbody tr").first().isVisible()).toBe(true);
     expect(await page.locator("table").first().locator("tbody tr").count()).toBe(ALLOCATORS.length + 4); // and the four native rows
     expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
+  it("race: the first load fetches at most 1.5 MB and paints every heat map; every tick's frames come when the reader scrubs", async () => {
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Bytes of every response body, counted as they arrive: a size budget, not a timing.
+    const bodies: Array<{ url: string; bytes: number }> = [];
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+    page.on("response", (response) => { response.body().then((body) => bodies.push({ url: response.url(), bytes: body.length }), () => undefined); });
+    await page.goto(site.url, { waitUntil: "networkidle" });
+    await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    await expect.poll(() => page.locator(".leaderboard tbody tr").count()).toBe(ALLOCATORS.length + 4);
+    await waitForSettled(page);
+    for (const colours of await distinctColours(page)) expect(colours).toBeGreaterThan(1);
+    const firstLoad = bodies.reduce((sum, body) => sum + body.bytes, 0);
+    const biggest = [...bodies].sort((a, b) => b.bytes - a.bytes).slice(0, 5).map((body) => `${body.url.replace(site.url, "")} ${body.bytes}`);
+    expect(firstLoad, `first load ${firstLoad} bytes; biggest: ${biggest.join(", ")}`).toBeLessThanOrEqual(1_500_000);
+    expect(requested.some((url) => /frames-redis_cache/.test(url))).toBe(false);
+    expect(bodies.some((body) => /last-frame-redis_cache/.test(body.url))).toBe(true);
+    // Stepping back asks for another tick: every tick's frames arrive and the pixels change.
+    const end = await canvasHashes(page);
+    await page.getByRole("button", { name: "step back" }).click();
+    await expect.poll(() => requested.some((url) => /frames-redis_cache/.test(url)), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => canvasHashes(page), { timeout: 20_000 }).not.toEqual(end);
     await page.close();
   });
 
@@ -105,6 +130,8 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: the scrubber's rule sits on each 'Over time' chart's x scale, at the lines' ends on the last tick", async () => {
     const { page } = await openPage(site, "", { width: 1440, height: 900 });
+    // The charts (and every tick they draw) load when the reader scrolls to them.
+    await page.getByRole("heading", { name: "Over time" }).scrollIntoViewIfNeeded();
     await expect.poll(() => page.locator(".timeline-rule[visibility=visible]").count(), { timeout: 20_000 }).toBe(5);
     const placements = () => page.evaluate(() => [...document.querySelectorAll(".timeline-rule")].map((rule) => {
       const svg = (rule as SVGLineElement).ownerSVGElement!;
@@ -150,6 +177,8 @@ describe.skipIf(!browser)("the race page", () => {
   it("race: the footprint chart draws each lane's footprint and arena high water, and the leaderboard counts mappings", async () => {
     const { page } = await openPage(site, "?stream=python3-json", { width: 1440, height: 900 });
     const chart = page.locator(".footprint-timeline");
+    // The chart (and every tick it draws) loads when the reader scrolls to it.
+    await page.getByRole("heading", { name: "Footprint: the arena and the big requests" }).scrollIntoViewIfNeeded();
     await expect.poll(() => chart.locator('g[aria-label="line"] path').count(), { timeout: 20_000 }).toBe(2 * ALLOCATORS.length);
     expect(await chart.innerText()).toMatch(/Mapped blocks in this race: .*slab/);
     const headers = await page.locator(".leaderboard thead th").allInnerTexts();

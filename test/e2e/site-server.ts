@@ -90,9 +90,10 @@ export const SITE_START_TIMEOUT = 30 * 60_000;
 
 /**
  * Serves the built site and launches Chromium. With HEAPFORGE_SITE_URL set (e.g. to a running
- * `npm run dev -- --port 4400`), tests that server instead and builds nothing.
+ * `npm run dev -- --port 4400`), tests that server instead and builds nothing. `isolated` serves
+ * with the COOP/COEP headers that make pages cross-origin isolated (serve.mjs --isolated).
  */
-export async function startSite(): Promise<Site> {
+export async function startSite({ isolated = false } = {}): Promise<Site> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("no chromium");
   const external = process.env.HEAPFORGE_SITE_URL;
@@ -101,7 +102,7 @@ export async function startSite(): Promise<Site> {
     return { url: external.endsWith("/") ? external : external + "/", browser, close: () => browser.close() };
   }
   ensureBuilt();
-  const server: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts/serve.mjs"), "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const server: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts/serve.mjs"), "--port", "0", ...(isolated ? ["--isolated"] : [])], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     server.stdout!.on("data", (chunk) => {

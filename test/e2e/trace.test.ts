@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ROOT, chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
+import { generateWorkload } from "../../lib/workloads/index.js";
+import { formatMtrace } from "../../lib/trace/mtrace.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -80,6 +82,66 @@ describe.skipIf(!browser)("the trace page", () => {
     const [arrow] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Arrow" }).first().click()]);
     expect(readFileSync((await arrow.path())!).subarray(0, 6).toString()).toBe("ARROW1");
     expect(log.external).toEqual([]);
+    await page.close();
+  });
+
+  it("trace: every lane's heat map is painted before the race ends, each lane's progress shows, and all lanes finish", async () => {
+    const path = file("redis-250k.mtrace", formatMtrace(generateWorkload("redis_cache", { seed: 3, ops: 250_000 }), { caller: "./redis-server:[0x4a3f10]" }));
+    const { page, log } = await openPage(site, "trace");
+    // Watch the card from inside the page: what was on screen, in what order (no clock involved).
+    await page.evaluate((lanes) => {
+      const seen = { gridBeforeEnd: false, laneBars: 0, laneBarsMoving: false, order: [] as string[] };
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      const card = document.querySelector(".card")!;
+      new MutationObserver(() => {
+        const status = card.querySelectorAll(".race-status");
+        const finished = /parsed and raced/.test(status[status.length - 1]?.textContent ?? "");
+        if (!finished && card.querySelectorAll(".heap-grid canvas").length === lanes && !seen.gridBeforeEnd) { seen.gridBeforeEnd = true; seen.order.push("grid"); }
+        const bars = card.querySelectorAll(".lane-progress progress");
+        if (!finished && bars.length) {
+          seen.laneBars = Math.max(seen.laneBars, bars.length);
+          if ([...bars].some((bar) => (bar as HTMLProgressElement).value > 0 && (bar as HTMLProgressElement).value < 1)) seen.laneBarsMoving = true;
+        }
+        if (finished && !seen.order.includes("done")) seen.order.push("done");
+      }).observe(card, { childList: true, subtree: true, characterData: true, attributes: true });
+    }, ALLOCATORS.length);
+    await choose(page, path);
+    await expect.poll(() => status(page), { timeout: 120_000, interval: 500 }).toMatch(/parsed and raced in \d+ ms · redis-250k\.mtrace · 250,000 ops/);
+    const seen = await page.evaluate(() => (window as unknown as { seen: { gridBeforeEnd: boolean; laneBars: number; laneBarsMoving: boolean; order: string[] } }).seen);
+    expect(seen.order).toEqual(["grid", "done"]);
+    expect(seen.laneBars).toBe(ALLOCATORS.length);
+    expect(seen.laneBarsMoving).toBe(true);
+    // The finished race has every lane, its leaderboard and no leftover progress bars.
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    expect(await page.locator(".leaderboard tbody tr").count()).toBe(ALLOCATORS.length);
+    expect(await page.locator(".lane-progress").count()).toBe(0);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it("trace: a lane worker that crashes is a message, and the next trace races", async () => {
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The first lane worker the page starts is swapped for one that throws on its first message.
+    await page.addInitScript(() => {
+      const RealWorker = window.Worker;
+      let crashed = false;
+      window.Worker = class extends RealWorker {
+        constructor(url: string | URL, options?: WorkerOptions) {
+          if (!crashed && String(url).includes("lane-worker")) {
+            crashed = true;
+            const source = "self.onmessage = () => { throw new RangeError('a lane that throws'); };";
+            super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
+          } else super(url, options);
+        }
+      };
+    });
+    await page.goto(site.url + "trace", { waitUntil: "networkidle" });
+    await page.getByRole("button", { name: "sqlite3-index" }).click();
+    await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 30_000 }).toMatch(/lane worker crashed .*a lane that throws/);
+    await page.getByRole("button", { name: "perl-hash" }).click();
+    await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/parsed and raced .* perl-hash · [\d,]+ ops/);
+    expect(await page.locator(".trace-error").count()).toBe(0);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await page.close();
   });
 });

@@ -6,11 +6,12 @@ import { tickRowOf, type RaceView } from "./race-view.js";
 
 export interface BuildTables {
   races: ArrayBuffer | Uint8Array;
-  ticks: ArrayBuffer | Uint8Array;
+  /** Every tick's figures (ticks.arrow), or only some (last-frame-<source>.arrow); without them a view has no ticks. */
+  ticks?: ArrayBuffer | Uint8Array | null;
   /** Probe histograms; without them a view has empty histograms (e.g. before the latency table loads). */
   latency?: ArrayBuffer | Uint8Array | null;
   latencyNs?: ArrayBuffer | Uint8Array | null;
-  /** The frames table of this one source (frames-<source>.arrow). */
+  /** The frames table of this one source (frames-<source>.arrow, or last-frame-<source>.arrow). */
   frames?: ArrayBuffer | Uint8Array | null;
 }
 
@@ -20,7 +21,7 @@ type Row = Record<string, unknown>;
 export function fromBuildTables(tables: BuildTables, source: string): RaceView {
   const races = arrowRows<Row>(tables.races).filter((r) => r.source === source);
   if (races.length === 0) throw new Error(`no build-time race named ${JSON.stringify(source)}`);
-  const ticks = arrowRows<Row>(tables.ticks).filter((r) => r.source === source);
+  const ticks = tables.ticks ? arrowRows<Row>(tables.ticks).filter((r) => r.source === source) : [];
   const latency = tables.latency ? arrowRows<Row>(tables.latency).filter((r) => r.source === source) : [];
   const latencyNs = tables.latencyNs ? arrowRows<Row>(tables.latencyNs).filter((r) => r.source === source) : [];
   const frames = tables.frames ? arrowRows<Row>(tables.frames).filter((r) => r.source === source) : [];

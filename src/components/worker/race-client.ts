@@ -1,17 +1,28 @@
-// The page side of the race worker. Races run on a SupersedingWorker: a new race replaces one still
-// running, and a crashed worker is an error the page shows, followed by a fresh worker. Hover
+// The page side of a race. The race worker generates or parses the stream once, on a
+// SupersedingWorker (a new race replaces one still loading; a crashed worker is an error the page
+// shows, followed by a fresh worker); its op log then goes to the lane workers (lane-pool.ts), which
+// race the lanes side by side and are merged back, in lane order, into the sequential race. Hover
 // look-ups use a worker of their own that answers them in turn, so they never queue behind a race
 // and a hover never cancels another.
 import type { BlockInfo, RaceSetup, WorkerReply, WorkerRequest } from "./race-protocol.js";
-import type { RaceView } from "../core/race-view.js";
+import { fromRaceResult, type RaceView } from "../core/race-view.js";
 import { SupersedingWorker, isSuperseded, type WorkerLike } from "./superseding.js";
+import { LanePool } from "./lane-pool.js";
+import { RaceAssembly, type LaneProgress } from "./lane-merge.js";
+import { canShareMemory, type OpLog } from "./op-log.js";
 
-export { isSuperseded, type WorkerLike };
+export { isSuperseded, type WorkerLike, type LaneProgress };
 
 export interface RaceCallbacks {
+  /** A view to paint before the race ends: the reader's frame, then each lane's latest frame. */
   onPreview?: (view: RaceView, ms: number) => void;
   onProgress?: (phase: string, done: number, total: number) => void;
+  /** Each lane's ops raced so far, as the lane workers report them. */
+  onLaneProgress?: (lanes: LaneProgress[]) => void;
 }
+
+/** Partial views while the lanes race are repainted at most this often. */
+const PARTIAL_VIEW_INTERVAL_MS = 150;
 
 export interface RaceOutcome { view: RaceView; ms: number; droppedFrees: number }
 export interface BlockOutcome { block: BlockInfo | null; label: string; op: number }
@@ -20,27 +31,67 @@ function spawnRaceWorker(): Worker {
   return new Worker(import.meta.resolve("./race-worker.js"), { type: "module" });
 }
 
+function spawnLaneWorker(): Worker {
+  return new Worker(import.meta.resolve("./lane-worker.js"), { type: "module" });
+}
+
 export class RaceClient {
   private readonly races: SupersedingWorker<WorkerReply>;
+  private readonly lanes: LanePool;
   private inspectWorker: WorkerLike | null = null;
   private nextInspectId = 1;
+  private generation = 0;
   private readonly lookups = new Map<number, { resolve: (outcome: BlockOutcome) => void; reject: (error: Error) => void }>();
 
-  /** `spawn` starts a worker; the page uses the real race worker, tests pass one that crashes. */
-  constructor(private readonly spawn: () => WorkerLike = spawnRaceWorker) {
+  /**
+   * `spawn` starts a race worker and `spawnLanes` a lane worker; the page uses the real ones, tests
+   * pass stand-ins. `cores` is navigator.hardwareConcurrency unless a test says otherwise.
+   */
+  constructor(private readonly spawn: () => WorkerLike = spawnRaceWorker, spawnLanes: () => WorkerLike = spawnLaneWorker, cores?: () => number | undefined) {
     this.races = new SupersedingWorker<WorkerReply>(spawn, "the race worker");
+    this.lanes = new LanePool(spawnLanes, cores);
   }
 
-  race(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks = {}): Promise<RaceOutcome> {
-    return this.races.run<RaceOutcome>((id): WorkerRequest => ({ type: "race", id, setup, previewTick }), (reply) => {
+  async race(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks = {}): Promise<RaceOutcome> {
+    const started = performance.now();
+    const generation = ++this.generation;
+    this.lanes.supersede(); // lanes still racing the old setup stop now, not when the new one is loaded
+    this.lanes.warm(setup.lanes.length);
+    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory() }), (reply) => {
       switch (reply.type) {
         case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
-        case "preview": callbacks.onPreview?.(reply.view, reply.ms); return undefined;
-        case "result": return { value: { view: reply.view, ms: reply.ms, droppedFrees: reply.droppedFrees } };
+        case "oplog": return { value: { log: reply.log, arenaBytes: reply.arenaBytes } };
         case "error": return { error: Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }) };
         default: return undefined;
       }
     });
+    if (generation !== this.generation) throw Object.assign(new Error("superseded by a newer run"), { superseded: true });
+
+    const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;
+    const meta = { name: log.name, arenaBytes, ops: log.length, previewTick, source, kind: setup.stream.kind };
+    const droppedFrees = log.droppedFrees;
+    const assembly = new RaceAssembly(setup.lanes, meta);
+    let previewed = false, lastPartial = -Infinity;
+    callbacks.onProgress?.("racing", 0, log.length);
+    await this.lanes.run({ log, lanes: setup.lanes, arenaBytes, ticks: setup.ticks, previewTick }, (reply) => {
+      assembly.accept(reply);
+      if (reply.type === "preview") {
+        if (!previewed && assembly.previewReady()) {
+          previewed = true;
+          callbacks.onPreview?.(assembly.partialView()!, performance.now() - started);
+        }
+        return;
+      }
+      if (reply.type === "lane" || reply.type === "tick") callbacks.onLaneProgress?.(assembly.progress());
+      // Without a preview, the page shows every lane's latest frame as the race goes.
+      const now = performance.now();
+      if (!previewed && reply.type === "tick" && reply.cells && now - lastPartial >= PARTIAL_VIEW_INTERVAL_MS && assembly.framesReady() && !assembly.done()) {
+        lastPartial = now;
+        callbacks.onPreview?.(assembly.partialView()!, now - started);
+      }
+    });
+    const view = fromRaceResult(assembly.result(), { source, kind: setup.stream.kind });
+    return { view, ms: performance.now() - started, droppedFrees };
   }
 
   inspect(setup: RaceSetup, lane: number, op: number, address: number): Promise<BlockOutcome> {
@@ -54,6 +105,7 @@ export class RaceClient {
 
   terminate(): void {
     this.races.terminate();
+    this.lanes.terminate();
     this.inspectWorker?.terminate();
     this.inspectWorker = null;
     this.failLookups(Object.assign(new Error("the page moved on"), { superseded: true }));

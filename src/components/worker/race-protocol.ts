@@ -1,6 +1,7 @@
-// Messages between the page and the race worker (race-worker.ts). Plain data only.
+// Messages between the page and the race worker (race-worker.ts). Plain data only. The race itself
+// runs in the lane workers (lane-protocol.ts).
 import { blockKind, type AllocatorOptions, type LaneSpec, type BlockKind } from "../../lib/index.js";
-import type { RaceView } from "../core/race-view.js";
+import type { OpLog } from "./op-log.js";
 
 export type StreamSource =
   | { kind: "workload"; workload: string; seed: number; ops: number; knobs?: Record<string, unknown> }
@@ -14,15 +15,15 @@ export interface RaceSetup {
 }
 
 export type WorkerRequest =
-  | { type: "race"; id: number; setup: RaceSetup; previewTick: number }
+  /** Generate or parse the stream and send its op log back (shared memory when `share`). */
+  | { type: "load"; id: number; setup: RaceSetup; share: boolean }
   | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number };
 
 export interface BlockInfo { start: number; bytes: number; payload: number; requested: number; state: BlockKind }
 
 export type WorkerReply =
   | { type: "progress"; id: number; phase: string; done: number; total: number }
-  | { type: "preview"; id: number; view: RaceView; tick: number; ms: number }
-  | { type: "result"; id: number; view: RaceView; ms: number; droppedFrees: number }
+  | { type: "oplog"; id: number; log: OpLog; arenaBytes: number }
   | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
   | { type: "error"; id: number; message: string; line?: number; text?: string };
 

@@ -1,14 +1,11 @@
-// The page's race worker: generates or parses the stream, races it, and answers "what block is
-// under this pixel" by replaying a lane to the scrubbed op. Keeping this off the main thread is
-// what lets the page stay responsive while a race runs.
+// The page's race worker: generates or parses the stream once and hands its op log to the lane
+// workers that race it (lane-worker.ts), and answers "what block is under this pixel" by replaying
+// a lane to the scrubbed op. Keeping this off the main thread lets the page stay responsive.
 import {
   generateWorkload, isWorkloadName, parseTrace, parseTraceChunks, readableChunks, TraceError, tracePrefix, race, resolveArenaBytes, type Trace, type Allocator,
 } from "../../lib/index.js";
-import { fromRaceResult } from "../core/race-view.js";
+import { canShareMemory, opLogOf, type OpLog } from "./op-log.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
-
-/** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
-const PREVIEW_MAX_OPS = 60_000;
 
 let cachedKey = "";
 let cachedTrace: Trace | null = null;
@@ -57,39 +54,16 @@ function lanesOf(setup: RaceSetup) {
   return setup.lanes.map((lane) => ({ allocator: lane.allocator, label: lane.label, options: lane.options }));
 }
 
-function opAtTick(length: number, ticks: number, tick: number): number {
-  const n = Math.min(ticks, Math.max(length, 1));
-  return Math.round(((Math.min(tick, n - 1) + 1) * length) / n);
-}
+/** The op log of the last stream loaded, for the lane workers: packed once per stream. */
+let cachedLog: { trace: Trace; shared: boolean; log: OpLog } | null = null;
 
-function transferablesOf(view: ReturnType<typeof fromRaceResult>): Transferable[] {
-  return view.lanes.flatMap((lane) => lane.frames.map((frame) => frame.buffer as ArrayBuffer));
-}
-
-async function runRace(id: number, setup: RaceSetup, previewTick: number): Promise<void> {
-  const started = performance.now();
+async function load(id: number, setup: RaceSetup, share: boolean): Promise<void> {
   const trace = await traceOf(setup.stream, id);
   const arenaBytes = resolveArenaBytes(trace, setup.arenaBytes);
-  const lanes = lanesOf(setup);
-  const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;
-  const kind = setup.stream.kind;
-
-  // First the frame the reader is looking at, so something is on screen within milliseconds…
-  // (unless that alone means replaying a long trace: then the full race is the faster answer).
-  const prefix = tracePrefix(trace, opAtTick(trace.length, setup.ticks, previewTick));
-  if (prefix.length <= PREVIEW_MAX_OPS) {
-    const preview = fromRaceResult(race(prefix, { lanes, arenaBytes, ticks: 1, checkAtTicks: false }), { source, kind });
-    for (const lane of preview.lanes) lane.frameTicks = lane.frameTicks.map(() => previewTick);
-    post({ type: "preview", id, view: preview, tick: previewTick, ms: performance.now() - started }, transferablesOf(preview));
-  }
-
-  // …then the whole race, every tick, with each allocator's check() at every tick.
-  const result = race(trace, {
-    lanes, arenaBytes, ticks: setup.ticks,
-    onProgress: (done, total) => post({ type: "progress", id, phase: "racing", done, total }),
-  });
-  const view = fromRaceResult(result, { source, kind });
-  post({ type: "result", id, view, ms: performance.now() - started, droppedFrees: trace.droppedFrees }, transferablesOf(view));
+  const shared = share && canShareMemory();
+  if (!cachedLog || cachedLog.trace !== trace || cachedLog.shared !== shared) cachedLog = { trace, shared, log: opLogOf(trace, { shared }) };
+  // Posted as a copy (or shared), never transferred: the cached parse serves the next run and the hovers.
+  post({ type: "oplog", id, log: cachedLog.log, arenaBytes });
 }
 
 async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: number, address: number): Promise<void> {
@@ -116,7 +90,7 @@ async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: numb
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   try {
-    if (request.type === "race") await runRace(request.id, request.setup, request.previewTick);
+    if (request.type === "load") await load(request.id, request.setup, request.share);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
   } catch (error) {
     const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};

@@ -1,0 +1,38 @@
+// One progress bar per lane while a race runs in the lane workers: how many ops each lane has
+// raced, updated in place as the workers report (no DOM is rebuilt per report).
+import type { LaneProgress } from "../worker/race-client.js";
+
+export interface LaneProgressElement extends HTMLElement {
+  update(lanes: LaneProgress[]): void;
+}
+
+export function laneProgressBars(labels: readonly string[]): LaneProgressElement {
+  const root = document.createElement("div") as unknown as LaneProgressElement;
+  root.className = "lane-progress";
+  const rows = labels.map((label) => {
+    const row = document.createElement("div");
+    row.className = "lane-progress-row";
+    const name = document.createElement("span");
+    name.className = "lane-progress-label";
+    name.textContent = label;
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = 0;
+    bar.setAttribute("aria-label", `${label}: ops raced`);
+    const figure = document.createElement("span");
+    figure.className = "lane-progress-figure";
+    figure.textContent = "waiting";
+    row.append(name, bar, figure);
+    root.append(row);
+    return { bar, figure };
+  });
+  root.update = (lanes) => {
+    lanes.forEach((lane, i) => {
+      const row = rows[i];
+      if (!row) return;
+      row.bar.value = lane.total ? lane.done / lane.total : 0;
+      row.figure.textContent = lane.finished ? "done" : `${lane.done.toLocaleString("en-US")} ops`;
+    });
+  };
+  return root;
+}

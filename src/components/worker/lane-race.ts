@@ -1,0 +1,56 @@
+// What one lane worker does, kept free of the worker API so Node tests can run it: race the lanes
+// it was given (in lockstep, as race() does), report each tick as it is taken and each lane's
+// result when it is done. A lane raced alone gives exactly the figures it has among others — every
+// lane owns its allocator, arena and shadow heap — which is what lets the client merge the
+// workers' lanes back into the sequential race.
+import { race, tracePrefix, type LaneResult } from "../../lib/index.js";
+import { traceOfOpLog } from "./op-log.js";
+import type { LaneJob, LaneReply } from "./lane-protocol.js";
+
+/** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
+export const PREVIEW_MAX_OPS = 60_000;
+/** A lane's heat map travels with a tick at most this often (its figures travel with every tick). */
+export const FRAME_INTERVAL_MS = 100;
+
+/** The op count after which tick `tick` of `ticks` is taken (race.ts spaces ticks this way). */
+export function opAtTick(length: number, ticks: number, tick: number): number {
+  const n = Math.min(ticks, Math.max(length, 1));
+  return Math.round(((Math.min(tick, n - 1) + 1) * length) / n);
+}
+
+type Post = (reply: LaneReply, transfer?: Transferable[]) => void;
+
+function cellsOf(lane: LaneResult): Transferable[] {
+  return lane.ticks.filter((tick) => tick.cells.length > 0).map((tick) => tick.cells.buffer as ArrayBuffer);
+}
+
+export function raceLanes(id: number, job: LaneJob, post: Post, now: () => number = () => performance.now()): void {
+  const trace = traceOfOpLog(job.log);
+  const specs = job.lanes.map((lane) => lane.spec);
+
+  // First the frame the reader is looking at, when that prefix is short enough to replay twice.
+  const prefix = tracePrefix(trace, opAtTick(trace.length, job.ticks, job.previewTick));
+  const previewed = prefix.length <= PREVIEW_MAX_OPS;
+  if (previewed) {
+    const preview = race(prefix, { lanes: specs, arenaBytes: job.arenaBytes, ticks: 1, checkAtTicks: false });
+    preview.lanes.forEach((lane, l) => post({ type: "preview", id, index: job.lanes[l].index, lane }, cellsOf(lane)));
+  }
+
+  // Then the whole race, every tick with its figures, and a heat map now and then so the page can
+  // show how far each lane is (unless the preview already put the reader's frame on screen).
+  const taken = job.lanes.map(() => 0);
+  const lastFrame = job.lanes.map(() => -Infinity);
+  const result = race(trace, {
+    lanes: specs, arenaBytes: job.arenaBytes, ticks: job.ticks,
+    onTick: (_allocator, tick, l) => {
+      const index = taken[l]++;
+      const { cells, ...figures } = tick;
+      const t = now();
+      const withFrame = !previewed && cells.length > 0 && (index === 0 || t - lastFrame[l] >= FRAME_INTERVAL_MS);
+      if (withFrame) lastFrame[l] = t;
+      // Posting copies the cells; the tick keeps its own for the result.
+      post({ type: "tick", id, index: job.lanes[l].index, tick: index, figures, cells: withFrame ? cells : null });
+    },
+  });
+  result.lanes.forEach((lane, l) => post({ type: "lane", id, index: job.lanes[l].index, lane }, cellsOf(lane)));
+}

@@ -1,0 +1,16 @@
+// A lane worker: races the lanes the race client hands it (usually one) over an op log parsed
+// once by the race worker, and reports ticks and results as they come (lane-race.ts). One lane per
+// worker runs the lanes of a race on every core, and keeps the engine's call sites monomorphic.
+import { raceLanes } from "./lane-race.js";
+import type { LaneReply, LaneRequest } from "./lane-protocol.js";
+
+const post = (reply: LaneReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
+
+self.onmessage = (event: MessageEvent<LaneRequest>) => {
+  const request = event.data;
+  try {
+    raceLanes(request.id, request.job, post);
+  } catch (error) {
+    post({ type: "error", id: request.id, message: error instanceof Error ? error.message : String(error) });
+  }
+};

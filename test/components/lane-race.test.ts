@@ -1,0 +1,185 @@
+// The page's parallel race, under Node: lanes raced by separate lane workers (here the real lane
+// code behind stand-in workers) and merged in lane order give exactly the sequential race — same
+// ticks, same cells, same tables — whatever the number of workers; the page gets every lane's
+// frames before the race ends, each lane's progress as it comes, and a crashed lane worker is a
+// message followed by a working next race.
+import { describe, expect, it } from "vitest";
+import { ALLOCATORS, generateWorkload, race } from "../../lib/index.js";
+import { latencyTable, raceSummaryTable, ticksTable, toArrowBytes } from "../../lib/arrow.js";
+import { RaceClient, isSuperseded, type LaneProgress } from "../../src/components/worker/race-client.js";
+import { RaceAssembly, assignLanes, laneWorkerCount, mergeLaneResults } from "../../src/components/worker/lane-merge.js";
+import { raceLanes, opAtTick } from "../../src/components/worker/lane-race.js";
+import { opLogOf } from "../../src/components/worker/op-log.js";
+import { fromRaceResult, type RaceView } from "../../src/components/core/race-view.js";
+import type { LaneReply } from "../../src/components/worker/lane-protocol.js";
+import type { RaceSetup } from "../../src/components/worker/race-protocol.js";
+import { StandInLaneWorker, StandInRaceWorker, type LaneBehaviour } from "./lane-stand-ins.js";
+
+const LANES = ALLOCATORS.map((allocator) => ({ allocator }));
+const ARENA = 1 << 21;
+/** Past lane-race.ts's PREVIEW_MAX_OPS at the last tick, so a race of this length has no preview. */
+const LONG_OPS = 62_000;
+
+function setupOf(ops: number, seed = 4): RaceSetup {
+  return { stream: { kind: "workload", workload: "redis_cache", seed, ops }, arenaBytes: ARENA, lanes: LANES, ticks: 16 };
+}
+
+function clientOf(laneBehaviours: LaneBehaviour[] = [], cores = 8) {
+  const lanes: StandInLaneWorker[] = [];
+  const client = new RaceClient(() => new StandInRaceWorker(), () => {
+    const worker = new StandInLaneWorker(laneBehaviours[lanes.length] ?? "race");
+    lanes.push(worker);
+    return worker;
+  }, () => cores);
+  return { client, lanes };
+}
+
+/** The deterministic tables of a race, as the bytes a loader would write (digested). */
+function raceTablesBytes(result: ReturnType<typeof race>): unknown {
+  const races = [{ source: "s", kind: "workload" as const, result }];
+  return digest([raceSummaryTable(races), ticksTable(races), latencyTable(races)].map(toArrowBytes));
+}
+
+/**
+ * The value with every typed array replaced by its length and a hash of its bytes: toEqual on
+ * hundreds of 16 KiB heat maps compares them element by element and takes minutes.
+ */
+function digest(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    let hash = 2166136261;
+    for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 16777619);
+    return `${value.constructor.name}(${bytes.length}) #${(hash >>> 0).toString(16)}`;
+  }
+  if (Array.isArray(value)) return value.map(digest);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, digest(v)]));
+  return value;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const sequentialView = (ops: number, seed = 4): RaceView =>
+  fromRaceResult(race(generateWorkload("redis_cache", { seed, ops }), { lanes: LANES, arenaBytes: ARENA, ticks: 16 }), { source: "redis_cache", kind: "workload" });
+
+describe("lane workers", () => {
+  it("lane workers: one lane per worker, up to three lanes a core, the rest dealt round-robin", () => {
+    expect(laneWorkerCount(6, 8)).toBe(6);
+    expect(laneWorkerCount(6, 2)).toBe(6);
+    expect(laneWorkerCount(6, 1)).toBe(3);
+    expect(laneWorkerCount(12, 2)).toBe(6);
+    expect(laneWorkerCount(6, undefined)).toBe(6);
+    expect(laneWorkerCount(1, 16)).toBe(1);
+    expect(assignLanes(6, 6)).toEqual([[0], [1], [2], [3], [4], [5]]);
+    expect(assignLanes(6, 4)).toEqual([[0, 4], [1, 5], [2], [3]]);
+    expect(assignLanes(2, 8)).toEqual([[0], [1]]);
+  });
+
+  it("lane workers: lanes raced apart and merged in lane order equal the sequential race, table bytes and all", () => {
+    const trace = generateWorkload("python_repl", { seed: 2, ops: 6000 });
+    const options = { lanes: LANES, arenaBytes: ARENA, ticks: 12 };
+    const sequential = race(trace, options);
+    for (const workers of [1, 2, 4, LANES.length]) {
+      const results: Array<ReturnType<typeof race>["lanes"][number] | undefined> = LANES.map(() => undefined);
+      const log = opLogOf(trace);
+      // Finished groups come back in reverse: the merge must not depend on arrival order.
+      for (const group of assignLanes(LANES.length, workers).reverse()) {
+        raceLanes(1, { log, lanes: group.map((index) => ({ index, spec: LANES[index] })), arenaBytes: ARENA, ticks: 12, previewTick: 11 }, (reply: LaneReply) => {
+          if (reply.type === "lane") results[reply.index] = reply.lane;
+        });
+      }
+      const merged = mergeLaneResults(trace.name, ARENA, trace.length, results);
+      expect(digest(merged), `${workers} workers`).toEqual(digest(sequential));
+      expect(raceTablesBytes(merged)).toEqual(raceTablesBytes(sequential));
+    }
+  });
+
+  it("lane workers: a merge with a lane missing says which", () => {
+    expect(() => mergeLaneResults("t", ARENA, 10, [undefined])).toThrow(/lane 0 has not finished/);
+  });
+
+  it("lane workers: through the race client, the worker race equals the sequential race", async () => {
+    const { client, lanes } = clientOf();
+    const outcome = await client.race(setupOf(8000), 15);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(8000)));
+    expect(lanes).toHaveLength(LANES.length);
+    // A second race reuses the idle workers.
+    const again = await client.race(setupOf(8000, 5), 15);
+    expect(digest(again.view)).toEqual(digest(sequentialView(8000, 5)));
+    expect(lanes).toHaveLength(LANES.length);
+  });
+
+  it("lane workers: on two cores, two lanes share some workers and the result is the same", async () => {
+    const { client, lanes } = clientOf([], 1);
+    const outcome = await client.race(setupOf(5000), 15);
+    expect(lanes).toHaveLength(3);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(5000)));
+  });
+
+  it("lane workers: a short race shows the reader's tick first (the preview), then the whole race", async () => {
+    const { client } = clientOf();
+    const previews: RaceView[] = [];
+    const outcome = await client.race(setupOf(4000), 7, { onPreview: (view) => previews.push(view) });
+    expect(previews).toHaveLength(1);
+    const [preview] = previews;
+    expect(preview.lanes.map((lane) => lane.frameTicks)).toEqual(LANES.map(() => [7]));
+    // The preview frame is the race's own frame at that tick.
+    const op = opAtTick(4000, 16, 7);
+    preview.lanes.forEach((lane, i) => {
+      expect(lane.ticks[0].op).toBe(op);
+      expect(digest(lane.frames[0])).toBe(digest(outcome.view.lanes[i].frames[7]));
+    });
+  });
+
+  it("lane workers: a long race paints every lane's frames before it ends, and reports each lane's progress", async () => {
+    const { client } = clientOf();
+    const previews: RaceView[] = [];
+    const progress: LaneProgress[][] = [];
+    let finished = false;
+    // 62k ops at the last tick is past the preview limit, so the frames come from the race itself.
+    const raced = client.race(setupOf(LONG_OPS), 15, {
+      onPreview: (view) => { if (!finished) previews.push(view); },
+      onLaneProgress: (lanes) => progress.push(lanes),
+    }).then((outcome) => { finished = true; return outcome; });
+    const outcome = await raced;
+    expect(previews.length).toBeGreaterThan(0);
+    const first = previews[0];
+    expect(first.lanes).toHaveLength(LANES.length);
+    for (const lane of first.lanes) {
+      expect(lane.frames.length).toBeGreaterThan(0);
+      expect(lane.opsRun).toBeLessThanOrEqual(LONG_OPS);
+    }
+    // Every frame shown early is the race's own frame at that tick.
+    first.lanes.forEach((lane, i) => lane.frameTicks.forEach((tick, f) => expect(digest(lane.frames[f])).toBe(digest(outcome.view.lanes[i].frames[tick]))));
+    expect(progress.length).toBeGreaterThan(LANES.length);
+    expect(progress.at(-1)!.every((lane) => lane.finished && lane.done === LONG_OPS)).toBe(true);
+    expect(progress.some((lanes) => lanes.some((lane) => !lane.finished && lane.done > 0 && lane.done < LONG_OPS))).toBe(true);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(LONG_OPS)));
+  }, 60_000);
+
+  it("lane workers: a crashed lane worker fails the race with a message, and the next race runs on fresh workers", async () => {
+    const { client, lanes } = clientOf(["race", "crash"]);
+    const error = await client.race(setupOf(3000), 15).then(() => null, (e: unknown) => e);
+    expect(isSuperseded(error)).toBe(false);
+    expect((error as Error).message).toMatch(/lane worker crashed \(Uncaught RangeError: lane boom\)/);
+    expect(lanes.filter((worker) => worker.terminated).length).toBeGreaterThanOrEqual(1);
+    const outcome = await client.race(setupOf(3000), 15);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
+  });
+
+  it("lane workers: a newer race stops the lanes still racing the old one, which is superseded", async () => {
+    const { client, lanes } = clientOf(["hang"]);
+    const first = client.race(setupOf(3000), 15).then(() => null, (e: unknown) => e);
+    await until(() => lanes.length > 0 && lanes[0].received > 0);
+    const second = client.race(setupOf(3000, 6), 15);
+    expect(isSuperseded(await first)).toBe(true);
+    expect(lanes[0].terminated).toBe(true);
+    expect(digest((await second).view)).toEqual(digest(sequentialView(3000, 6)));
+  });
+
+  it("lane workers: an answer for a lane the race does not have is refused", () => {
+    const assembly = new RaceAssembly(LANES, { name: "t", arenaBytes: ARENA, ops: 1, previewTick: 0, source: "t", kind: "trace" });
+    expect(() => assembly.accept({ type: "tick", id: 1, index: LANES.length, tick: 0, figures: {} as never, cells: null })).toThrow(/lane 6 of 6/);
+  });
+});

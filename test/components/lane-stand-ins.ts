@@ -1,0 +1,61 @@
+// Stand-in workers for the race client's tests under Node: a race worker that generates a workload
+// and answers with its op log, and lane workers that run the real lane code (lane-race.ts) in this
+// process. Messages go through structuredClone with their transfer lists, as postMessage does, so a
+// buffer used after it was transferred fails here as it would in the page.
+import { generateWorkload, type WorkloadName } from "../../lib/index.js";
+import { raceLanes } from "../../src/components/worker/lane-race.js";
+import { opLogOf } from "../../src/components/worker/op-log.js";
+import type { LaneReply, LaneRequest } from "../../src/components/worker/lane-protocol.js";
+import type { WorkerLike } from "../../src/components/worker/superseding.js";
+import type { WorkerReply, WorkerRequest } from "../../src/components/worker/race-protocol.js";
+
+export type LaneBehaviour = "race" | "crash" | "hang";
+
+abstract class StandIn implements WorkerLike {
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  onerror: ((event: ErrorEvent) => void) | null = null;
+  terminated = false;
+  received = 0;
+  abstract handle(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[] | StructuredSerializeOptions): void {
+    this.received++;
+    const copy = structuredClone(message, { transfer: Array.isArray(transfer) ? transfer : [] });
+    setTimeout(() => { if (!this.terminated) this.handle(copy); }, 0);
+  }
+  protected reply(data: unknown, transfer: Transferable[] = []): void {
+    const copy = structuredClone(data, { transfer });
+    setTimeout(() => { if (!this.terminated) this.onmessage?.({ data: copy } as MessageEvent); }, 0);
+  }
+  protected crash(message: string): void {
+    this.onerror?.({ message, preventDefault() {} } as ErrorEvent);
+  }
+  terminate(): void { this.terminated = true; }
+}
+
+/** Answers "load" with the op log of the workload the setup names (the race worker's job). */
+export class StandInRaceWorker extends StandIn {
+  handle(message: unknown): void {
+    const request = message as WorkerRequest;
+    if (request.type !== "load") return;
+    const stream = request.setup.stream;
+    if (stream.kind !== "workload") throw new Error("the stand-in race worker only generates workloads");
+    const trace = generateWorkload(stream.workload as WorkloadName, { seed: stream.seed, ops: stream.ops });
+    const arenaBytes = typeof request.setup.arenaBytes === "number" ? request.setup.arenaBytes : 1 << 21;
+    this.reply({ type: "oplog", id: request.id, log: opLogOf(trace), arenaBytes } satisfies WorkerReply);
+  }
+}
+
+/** Runs lane-race.ts on what it is sent, throws on its first message, or never answers. */
+export class StandInLaneWorker extends StandIn {
+  constructor(private readonly behaviour: LaneBehaviour = "race") { super(); }
+  handle(message: unknown): void {
+    const request = message as LaneRequest;
+    if (this.behaviour === "crash") { this.crash("Uncaught RangeError: lane boom"); return; }
+    if (this.behaviour === "hang") return;
+    try {
+      raceLanes(request.id, request.job, (reply: LaneReply, transfer?: Transferable[]) => this.reply(reply, transfer));
+    } catch (error) {
+      this.reply({ type: "error", id: request.id, message: (error as Error).message } satisfies LaneReply);
+    }
+  }
+}

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
-import { chromiumPath, openPage, startSite, waitForSettled, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT } from "./site-server.js";
+import { chromiumPath, openPage, startSite, waitForSettled, type Site, canvasHashes, distinctColours, SITE_START_TIMEOUT, crashFirstWorker } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -208,20 +208,7 @@ describe.skipIf(!browser)("the race page", () => {
 
   it("race: a race worker that throws shows a message instead of 'racing…', and the next setting races again", async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // The first race worker the page starts is swapped for one that throws on its first message.
-    await page.addInitScript(() => {
-      const RealWorker = window.Worker;
-      let crashed = false;
-      window.Worker = class extends RealWorker {
-        constructor(url: string | URL, options?: WorkerOptions) {
-          if (!crashed && String(url).includes("race-worker")) {
-            crashed = true;
-            const source = "self.onmessage = () => { throw new RangeError('a worker that throws'); };";
-            super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
-          } else super(url, options);
-        }
-      };
-    });
+    await crashFirstWorker(page, "race-worker", "a worker that throws");
     await page.goto(site.url + "?stream=larson&mode=live&ops=3000&seed=1", { waitUntil: "networkidle" });
     await expect.poll(() => page.locator(".race-error").count(), { timeout: 20_000 }).toBe(1);
     expect(await page.locator(".race-error").innerText()).toMatch(/race worker crashed .*a worker that throws/);

@@ -173,3 +173,23 @@ export function distinctColours(page: Page): Promise<number[]> {
     return colours.size;
   }));
 }
+
+/**
+ * Makes the first Worker the page starts whose URL contains `urlPart` one that throws `message` on
+ * its first message, so a test can watch the page report a crash and recover with the next one.
+ */
+export function crashFirstWorker(page: Page, urlPart: string, message: string): Promise<unknown> {
+  return page.addInitScript(({ urlPart, message }) => {
+    const RealWorker = window.Worker;
+    let crashed = false;
+    window.Worker = class extends RealWorker {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        if (!crashed && String(url).includes(urlPart)) {
+          crashed = true;
+          const source = `self.onmessage = () => { throw new RangeError(${JSON.stringify(message)}); };`;
+          super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
+        } else super(url, options);
+      }
+    };
+  }, { urlPart, message });
+}

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { ROOT, chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
+import { ROOT, chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT, crashFirstWorker } from "./site-server.js";
 import { ALLOCATORS } from "../../lib/allocators/index.js";
 import { generateWorkload } from "../../lib/workloads/index.js";
 import { formatMtrace } from "../../lib/trace/mtrace.js";
@@ -121,20 +121,7 @@ describe.skipIf(!browser)("the trace page", () => {
 
   it("trace: a lane worker that crashes is a message, and the next trace races", async () => {
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // The first lane worker the page starts is swapped for one that throws on its first message.
-    await page.addInitScript(() => {
-      const RealWorker = window.Worker;
-      let crashed = false;
-      window.Worker = class extends RealWorker {
-        constructor(url: string | URL, options?: WorkerOptions) {
-          if (!crashed && String(url).includes("lane-worker")) {
-            crashed = true;
-            const source = "self.onmessage = () => { throw new RangeError('a lane that throws'); };";
-            super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
-          } else super(url, options);
-        }
-      };
-    });
+    await crashFirstWorker(page, "lane-worker", "a lane that throws");
     await page.goto(site.url + "trace", { waitUntil: "networkidle" });
     await page.getByRole("button", { name: "sqlite3-index" }).click();
     await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 30_000 }).toMatch(/lane worker crashed .*a lane that throws/);

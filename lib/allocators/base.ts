@@ -35,6 +35,13 @@ export function hex(addr: number): string {
   return "0x" + addr.toString(16).padStart(4, "0");
 }
 
+/** Set bits in a 32-bit word (for check()s that count bitmap bits). */
+export function popcount(word: number): number {
+  let x = word - ((word >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 export function alignUp(n: number, alignment: number = ALIGNMENT): number {
   return (n + alignment - 1) & -alignment;
 }

@@ -150,5 +150,5 @@ export function createAllocator(name: AllocatorName, options: AllocatorOptions =
 
 // What a heap built outside this folder may build on (the labs' own allocators and their block
 // maths): the shared arena base and the boundary-tag size rule, so no lab imports an allocator file.
-export { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
+export { ArenaAllocator, alignUp, hex, popcount, validateSize } from "./base.js";
 export { blockSizeFor, FIRST_BLOCK } from "./boundary-tags.js";

@@ -51,6 +51,14 @@
 //   prev(next(node)) == node
 //   bit sl of slBitmap[fl] == (heads[fl][sl] != NIL);  bit fl of flBitmap == (slBitmap[fl] != 0)
 //   used block: 0 <= requested <= size - 8;  stats.liveBytes == sum of requested
+//   bit (h >> 4) of the used-start map is set exactly for the used blocks' headers h
+//
+// The used-start map is HeapForge's, not TLSF's: the reference trusts the header free() finds
+// (it only asserts), so a double free there corrupts the heap. The header alone cannot prove a
+// block live here either: a freed header merged into a neighbour stays in memory, and a program
+// that later writes a few payload bytes over it can make its low byte read "used" with the stale
+// size above it intact. One bit per 16-byte granule, kept outside the arena (no arena bytes, so
+// utilization is TLSF's own), makes every double and invalid free a HeapError.
 //
 // free(): markFree → mergePrev → mergeNext → insertFree (immediate coalescing with both neighbours).
 // malloc(): mappingSearch → findSuitable (two find-first-sets) → removeFree → splitFrom (only when
@@ -64,7 +72,7 @@
 // small constant: malloc at most 5, free at most 3 (plus a realloc's move).
 
 import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
-import { ArenaAllocator, alignUp, hex, validateSize } from "./base.js";
+import { ArenaAllocator, alignUp, hex, popcount, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
@@ -157,6 +165,8 @@ export class TlsfAllocator extends ArenaAllocator {
   declare readonly firstBlock: number;
   /** The sentinel's header: one past the last block. */
   declare readonly heapEnd: number;
+  // Bit h >> 4 set while a used block's header is at h (every h ≡ 8 mod 16); see the header comment.
+  private declare readonly usedStarts: Uint32Array;
 
   constructor(options: AllocatorOptions = {}) {
     super("tlsf", options, KNOWN_KNOB_NAMES);
@@ -172,6 +182,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const controlBytes = (this.headsWord + geometry.flCount * geometry.slCount) * 4;
     this.firstBlock = alignUp(controlBytes + T.HEADER_BYTES) - T.HEADER_BYTES;
     this.heapEnd = this.arenaBytes - T.SENTINEL_BYTES;
+    this.usedStarts = new Uint32Array((this.arenaBytes >> 9) + 1);
     this.formatPool();
     this.openLargePath(options, DEFAULT_LARGE_THRESHOLD);
   }
@@ -280,6 +291,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const freeStarts = new Set<number>();
     let liveBytes = 0;
     let previousFree = false;
+    let usedBlocks = 0;
     let h = this.firstBlock;
     while (h < heapEnd) {
       const tag = words[h >> 2];
@@ -294,6 +306,8 @@ export class TlsfAllocator extends ArenaAllocator {
         freeStarts.add(h);
         previousFree = true;
       } else {
+        if (((this.usedStarts[h >> 9] >>> ((h >> 4) & 31)) & 1) === 0) this.corrupt(h, "the used-start map has the bit of every used block");
+        usedBlocks++;
         const requested = words[(h + 4) >> 2];
         if (requested < 0 || requested > size - T.HEADER_BYTES) this.corrupt(h, `0 <= requested <= size - 8, found requested ${requested} in ${size} bytes`);
         const end = h + size === heapEnd ? this.arenaBytes : h + size;
@@ -306,6 +320,9 @@ export class TlsfAllocator extends ArenaAllocator {
     const sentinel = words[heapEnd >> 2];
     if ((sentinel & ~T.PREV_FREE) !== 0) this.corrupt(heapEnd, "the sentinel should be a used block of size 0");
     if (((sentinel & T.PREV_FREE) !== 0) !== previousFree) this.corrupt(heapEnd, "PREV_FREE(sentinel) == FREE(last block)");
+    let mappedBits = 0;
+    for (const word of this.usedStarts) mappedBits += popcount(word);
+    if (mappedBits !== usedBlocks) this.corrupt(0, `the used-start map has a bit for used blocks only (${mappedBits} bits, ${usedBlocks} used blocks)`);
     liveBytes += this.checkLargePath();
     if (liveBytes !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes (arena and mapped), ${stats.liveBytes} != ${liveBytes}`);
     if (stats.peakLiveBytes < stats.liveBytes) this.corrupt(0, "stats.peakLiveBytes >= stats.liveBytes");
@@ -430,6 +447,7 @@ export class TlsfAllocator extends ArenaAllocator {
     }
     words[h >> 2] = end - h;
     words[(h + 4) >> 2] = requested;
+    this.usedStarts[h >> 9] |= 1 << ((h >> 4) & 31);
     return end;
   }
 
@@ -452,7 +470,8 @@ export class TlsfAllocator extends ArenaAllocator {
     const tag = words[h >> 2];
     let start = h;
     let end = h + (tag & ~T.BITS);
-    words[h >> 2] = tag | T.FREE; // markFree: the header left inside a merged block never reads as live
+    words[h >> 2] = tag | T.FREE; // markFree
+    this.usedStarts[h >> 9] &= ~(1 << ((h >> 4) & 31));
     if ((tag & T.PREV_FREE) !== 0) { // mergePrev: the previous block's start is in our word before h
       start = words[(h - 4) >> 2];
       this.removeFree(start, words[start >> 2] & ~T.BITS);
@@ -523,23 +542,20 @@ export class TlsfAllocator extends ArenaAllocator {
 
   /**
    * The header of the live block whose payload is `addr`, else a HeapError, before anything changes.
-   * A used block has no footer, so the proof is its header's shape — a multiple of 16 that stays in
-   * the heap, requested bytes that fit — and the next header's PREV_FREE bit, clear after a used block.
-   * Every path that retires a used block sets FREE in its header first, so no stale used header is
-   * left inside another block; a stale free one only ever yields "double-free".
+   * The used-start map is the proof (see the header comment); a header there that says FREE means
+   * the block was freed and not merged away since — a double free — and anything else was never a
+   * block start or has been swallowed by a merge.
    */
   private liveHeaderOf(addr: number): number {
     const h = addr - T.HEADER_BYTES;
     if (!((addr | 0) === addr && (addr & 15) === 0 && h >= this.firstBlock && h <= this.heapEnd - T.MIN_BLOCK)) {
       this.invalidFree(addr, `not a payload address of this heap (16-aligned, from ${hex(this.firstBlock + T.HEADER_BYTES)} to ${hex(this.heapEnd - T.MIN_BLOCK + T.HEADER_BYTES)})`);
     }
-    const words = this.words;
-    const tag = words[h >> 2];
-    const size = tag & ~T.BITS;
-    this.stats.probes += 2;
-    if ((tag & T.BITS & ~(T.FREE | T.PREV_FREE)) !== 0 || size < T.MIN_BLOCK || h + size > this.heapEnd) this.invalidFree(addr, "no block header there");
-    if ((tag & T.FREE) !== 0) this.doubleFree(addr);
-    if ((words[(h + 4) >> 2] >>> 0) > size - T.HEADER_BYTES || (words[(h + size) >> 2] & T.PREV_FREE) !== 0) this.invalidFree(addr, "no block header there");
+    this.stats.probes += 2; // the block's header and the next one's, as free and realloc read them
+    if (((this.usedStarts[h >> 9] >>> ((h >> 4) & 31)) & 1) === 0) {
+      if ((this.words[h >> 2] & T.FREE) !== 0) this.doubleFree(addr);
+      this.invalidFree(addr, "no used block starts there (never allocated, or freed and merged into a neighbour)");
+    }
     return h;
   }
 

@@ -2,7 +2,7 @@
 // chunks, freed whole) and SegregatedHeap (the arenas plus a general heap for long-lived objects).
 // The lab's race over them is in lifetimes.ts.
 
-import { ArenaAllocator, createAllocator, hex, isAllocatorName, registerAllocator, unknownAllocatorError, validateSize, withoutLargePath } from "../allocators/index.js";
+import { ArenaAllocator, createAllocator, hex, popcount, isAllocatorName, registerAllocator, unknownAllocatorError, validateSize, withoutLargePath } from "../allocators/index.js";
 import { HeapError, NULL_ADDR, type Allocator, type AllocatorName, type AllocatorOptions, type AllocatorStats } from "../allocators/types.js";
 import type { KnobSpec } from "../knobs.js";
 
@@ -320,12 +320,6 @@ export class RegionHeap extends ArenaAllocator {
     grown.set(this.current);
     this.current = grown;
   }
-}
-
-function popcount(word: number): number {
-  let x = word - ((word >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
 // ---------------------------------------------------------------------------------------------

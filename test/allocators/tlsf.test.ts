@@ -220,6 +220,24 @@ describe("tlsf: errors and knobs", () => {
     a.check();
   });
 
+
+  // Found by the property test: a header merged into a neighbour stays in memory, and payload bytes
+  // written over its low byte made it read "used" again with the stale size above it intact.
+  it("tlsf: freeing a block merged away is a HeapError even when payload bytes forge its header", () => {
+    const a = make();
+    const first = a.malloc(16); // a 32 B block
+    const second = a.malloc(0); // a 16 B block right after it
+    a.malloc(0); // keeps the merged block below the top
+    a.free(first);
+    a.free(second); // merges into first: second's header, requested word intact, lies inside a 48 B free block
+    const reused = a.malloc(40); // takes that whole 48 B block
+    expect(reused).toBe(first);
+    const staleHeader = second - TLSF_HEADER_BYTES;
+    a.bytes[staleHeader] = 16; // the program writes its payload: size 16, no FREE bit
+    a.bytes[staleHeader + 1] = 0;
+    expect(["double-free", "invalid-free"]).toContain(heapErrorOf(() => a.free(second)).code);
+    a.check();
+  });
   it("tlsf: a request larger than any block fails and counts a failure", () => {
     const a = make();
     expect(a.malloc(ARENA)).toBe(-1);

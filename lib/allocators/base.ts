@@ -162,9 +162,10 @@ export abstract class ArenaAllocator implements Allocator {
   }
 
   /**
-   * realloc when the old block is mapped or the new size wants a mapping: in place when a mapped
-   * block keeps its page count, otherwise malloc (which picks the arena or a mapping) + copy + free.
-   * On failure the old block is untouched. Counted as one realloc, as the arena paths count it.
+   * realloc when the old block is mapped or the new size wants a mapping: a mapped block that stays
+   * large is remapped (glibc's mremap: the footprint never holds both), anything else is malloc
+   * (which picks the arena or a mapping) + copy + free. On failure the old block is untouched.
+   * Counted as one realloc, as the arena paths count it.
    */
   protected reallocAcross(addr: number, size: number): number {
     const large = this.large!;
@@ -173,9 +174,11 @@ export abstract class ArenaAllocator implements Allocator {
     const oldRequested = fromMapped
       ? large.requestedOf(addr, (a, why) => (why === null ? this.doubleFree(a) : this.invalidFree(a, why)))
       : this.arenaRequestedOf(addr);
-    if (fromMapped && large.wants(size) && large.resizeInPlace(addr, size)) {
-      this.noteReallocated(oldRequested, size, 0);
-      return addr;
+    if (fromMapped && large.wants(size)) {
+      const moved = large.remap(addr, size);
+      if (moved !== NULL_ADDR) this.noteReallocated(oldRequested, size, 0);
+      else stats.failures++;
+      return moved;
     }
     const allocs = stats.allocs;
     const frees = stats.frees;

@@ -136,17 +136,40 @@ export class LargeObjectPath {
     if (this.sliding && bytes <= SLIDING_THRESHOLD_MAX && bytes > this.threshold) this.threshold = bytes;
   }
 
-  /** Resizes a mapped block in place when its page-rounded size stays the same (mremap's easy case). */
-  resizeInPlace(addr: number, size: number): boolean {
+  /**
+   * Resizes the mapped block at `addr` as glibc's realloc does with mremap(MREMAP_MAYMOVE): the
+   * same start when its page count stays or the pages after it are free, else wherever first fit
+   * finds room; never both mappings at once, so the footprint moves by the difference only. Not
+   * counted as an mmap or munmap (one mremap call). Returns the payload address, or -1 when the
+   * address space has no room, leaving the block untouched.
+   */
+  remap(addr: number, size: number): number {
     const start = addr - MAPPED_HEADER_BYTES;
-    if (mappedBytesFor(size) !== this.sizes.get(start)) return false;
+    const oldBytes = this.sizes.get(start)!;
+    const bytes = mappedBytesFor(size);
+    const at = this.insertionPoint(start);
+    this.starts.splice(at, 1);
+    const target = bytes === oldBytes ? start : this.findRoom(bytes);
+    this.stats.probes++; // the mapping's header slice
+    if (target < 0) {
+      this.starts.splice(at, 0, start);
+      return -1;
+    }
     const old = this.payloads.get(start)!;
     const payload = new Uint8Array(size);
     payload.set(old.subarray(0, Math.min(old.length, size)));
-    this.payloads.set(start, payload);
     this.liveBytes += size - this.requested.get(start)!;
-    this.requested.set(start, size);
-    return true;
+    for (const table of [this.sizes, this.requested, this.payloads]) table.delete(start);
+    this.starts.splice(this.insertionPoint(target), 0, target);
+    this.sizes.set(target, bytes);
+    this.requested.set(target, size);
+    this.payloads.set(target, payload);
+    if (target !== start) this.unmapped.add(start);
+    this.unmapped.delete(target);
+    const stats = this.stats;
+    stats.mappedBytes += bytes - oldBytes;
+    if (stats.mappedBytes > stats.peakMappedBytes) stats.peakMappedBytes = stats.mappedBytes;
+    return target + MAPPED_HEADER_BYTES;
   }
 
   /** The payload bytes of the live mapped block at `addr` (a view the program may read and write). */

@@ -39,6 +39,12 @@
 //   SL = 8 (SMALL 64): 1008 B is stored in fl 9-6+1 = 4, sl (1008 >> 6) - 8 = 7, holding [960, 1024).
 //     The search rounds 1008 + 63 = 1071 → fl 5, sl 0 ([1024, 1152)): it skips list (4, 7), whose
 //     960-B blocks would not fit. A 1008-B block there is passed over — fewer lists, coarser fit.
+// The search knob's "own-list-first" is HeapForge's variant, not the reference's: before rounding
+// up, it looks at the head of the request's own list (mappingInsert of the block size) and takes it
+// when it is big enough. The round-up passes over a block of exactly the requested size unless that
+// size is its list's floor, so a program that frees and asks again for the same sizes never gets
+// its own holes back and cuts fresh blocks instead; the one extra probe wins them back, and the
+// bound stays (the own list's head is one block, never a walk).
 // Every block size is a multiple of 16 (the payload alignment), so in the linear lists only every
 // other list of 8-byte spacing is ever used; the reference's 8-byte alignment fills all of them.
 //
@@ -69,10 +75,11 @@
 // Probes (stats.probes): +1 for each bitmap word malloc reads, +1 for the list head it takes, +1
 // for the next block's header it updates; free and realloc read the block's header and the next
 // block's header (2), +1 for the previous block when PREV_FREE says it is free. So every op costs a
-// small constant: malloc at most 5, free at most 3 (plus a realloc's move).
+// small constant: malloc at most 5 (7 with own-list-first: its head and that block's header), free
+// at most 3 (plus a realloc's move).
 
 import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
-import { ArenaAllocator, alignUp, hex, popcount, validateSize } from "./base.js";
+import { ArenaAllocator, alignUp, choiceKnob, hex, popcount, validateSize } from "./base.js";
 import type { KnobSpec } from "./knobs.js";
 import { NULL_ADDR, type AllocatorDetail, type AllocatorOptions } from "./types.js";
 
@@ -95,11 +102,17 @@ export const TLSF_HEADER_BYTES: number = T.HEADER_BYTES;
 export const TLSF_MIN_BLOCK: number = T.MIN_BLOCK;
 export const TLSF_SECOND_LEVELS = ["8", "16", "32"] as const;
 export type TlsfSecondLevel = (typeof TLSF_SECOND_LEVELS)[number];
+export const TLSF_SEARCHES = ["round-up", "own-list-first"] as const;
+export type TlsfSearch = (typeof TLSF_SEARCHES)[number];
 
 export const TLSF_KNOBS: readonly KnobSpec[] = [
   {
     name: "secondLevel", label: "Second-level lists", kind: "choice", choices: TLSF_SECOND_LEVELS, default: "32",
     help: "How many lists each power of two is cut into (the reference uses 32). Fewer lists round a request up further, so blocks fit more loosely.",
+  },
+  {
+    name: "search", label: "Search", kind: "choice", choices: TLSF_SEARCHES, default: "round-up",
+    help: "round-up is the reference's good fit: the request is rounded up to the next list boundary, so the first block found fits. own-list-first (HeapForge's variant) first takes the head of the request's own list when it is big enough: one more probe, exact holes reused.",
   },
   ...largePathKnobs(DEFAULT_LARGE_THRESHOLD),
 ];
@@ -153,6 +166,7 @@ export function tlsfListFloor(geometry: TlsfGeometry, fl: number, sl: number): n
 
 export class TlsfAllocator extends ArenaAllocator {
   declare readonly secondLevel: number;
+  declare readonly search: TlsfSearch;
   declare readonly geometry: TlsfGeometry;
   // Control block offsets (words): flBitmap, then slBitmap[flCount], then heads[flCount * slCount].
   private declare readonly slBitmapWord: number;
@@ -167,10 +181,13 @@ export class TlsfAllocator extends ArenaAllocator {
   declare readonly heapEnd: number;
   // Bit h >> 4 set while a used block's header is at h (every h ≡ 8 mod 16); see the header comment.
   private declare readonly usedStarts: Uint32Array;
+  private declare readonly ownListFirst: boolean;
 
   constructor(options: AllocatorOptions = {}) {
     super("tlsf", options, KNOWN_KNOB_NAMES);
     this.secondLevel = secondLevelKnob(options);
+    this.search = choiceKnob(options, "search", TLSF_SEARCHES, "round-up");
+    this.ownListFirst = this.search === "own-list-first";
     const geometry = tlsfGeometry(this.secondLevel, this.arenaBytes);
     this.geometry = geometry;
     this.slLog2 = geometry.slLog2;
@@ -381,6 +398,7 @@ export class TlsfAllocator extends ArenaAllocator {
   /**
    * mappingSearch + findSuitable: the head of the first non-empty list at or above the request
    * rounded up to a list boundary, found with at most two find-first-sets; NIL when there is none.
+   * With own-list-first, the head of the request's own list comes first when it is big enough.
    */
   private findSuitable(need: number): number {
     const words = this.words;
@@ -390,6 +408,11 @@ export class TlsfAllocator extends ArenaAllocator {
       fl = 0;
       sl = need >> T.ALIGN_LOG2;
     } else {
+      if (this.ownListFirst) {
+        const own = words[this.headsWord + this.listIndexOf(need)];
+        if (own !== T.NIL && (words[own >> 2] & ~T.BITS) >= need) { stats.probes += 2; return own; }
+        stats.probes++;
+      }
       const f = 31 - Math.clz32(need);
       const rounded = need + (1 << (f - this.slLog2)) - 1;
       const g = 31 - Math.clz32(rounded);

@@ -64,6 +64,24 @@ describe.each(WITH_PATH)("%s: the large-object path", (name) => {
     a.check();
   });
 
+  it(`${name}: growing a mapped block remaps it as mremap does: the footprint never holds both`, () => {
+    const a = make({ largeThreshold: 64 * 1024 });
+    const p = a.malloc(100_000);
+    const neighbour = a.malloc(100_000); // right after p: p cannot grow where it is
+    a.mappedPayload!(p)!.fill(5);
+    const grown = a.realloc(p, 150_000); // the pages after p are taken: it moves
+    expect(grown).not.toBe(p);
+    expect(a.mappedPayload!(grown)!.subarray(0, 100_000).every((b) => b === 5)).toBe(true);
+    expect(a.stats.peakMappedBytes).toBe(mappedBytesFor(100_000) + mappedBytesFor(150_000));
+    expect(heapErrorOf(() => a.free(p)).code).toBe("double-free"); // the old address is gone
+    a.free(neighbour);
+    const again = a.realloc(grown, 400_000); // the room before it is free now: first fit takes it
+    expect(again).toBe(p);
+    expect(a.stats).toMatchObject({ mmaps: 2, munmaps: 1, reallocs: 2, mappedBytes: mappedBytesFor(400_000), liveBytes: 400_000 });
+    expect(a.stats.peakMappedBytes).toBe(mappedBytesFor(400_000));
+    a.check();
+  });
+
   it(`${name}: realloc(p, 0) of a mapped block unmaps it`, () => {
     const a = make({ largeThreshold: 64 * 1024 });
     const p = a.malloc(300_000);

@@ -25,6 +25,7 @@ const configurations: Array<[AllocatorName, AllocatorOptions]> = [
   ["tlsf", {}],
   ["tlsf", { secondLevel: 16 }],
   ["tlsf", { secondLevel: 8 }],
+  ["tlsf", { secondLevel: 8, search: "own-list-first" }],
   // The large-object path, with a threshold the random sizes cross often (and the sliding rule).
   ["freelist", { largeThreshold: 1024 }],
   ["segfit", { largeThreshold: 1024, slidingThreshold: true }],

@@ -145,9 +145,9 @@ describe("tlsf: blocks, lists and bitmaps", () => {
   });
 
   it("tlsf: 20k seeded random ops keep every invariant, and freeing everything leaves one free block", () => {
-    for (const secondLevel of [8, 16, 32]) {
-      const a = make({ secondLevel });
-      const random = randomLcg(secondLevel);
+    for (const [secondLevel, search, probeBound] of [[8, "round-up", 5], [16, "round-up", 5], [32, "round-up", 5], [32, "own-list-first", 7]] as const) {
+      const a = make({ secondLevel, search });
+      const random = randomLcg(secondLevel + probeBound);
       const live: number[] = [];
       let maxMallocProbes = 0;
       for (let i = 0; i < 20000; i++) {
@@ -169,7 +169,7 @@ describe("tlsf: blocks, lists and bitmaps", () => {
         }
         if (i % 500 === 0) a.check();
       }
-      expect(maxMallocProbes).toBeLessThanOrEqual(5);
+      expect(maxMallocProbes).toBeLessThanOrEqual(probeBound);
       for (const p of live) a.free(p);
       a.check();
       expect(blocksOf(a)).toHaveLength(2);
@@ -251,5 +251,21 @@ describe("tlsf: errors and knobs", () => {
     expect(make({ secondLevel: "8" }).geometry.smallBlock).toBe(64);
     expect(() => make({ secondLevel: 12 })).toThrow(/invalid secondLevel: 12 \(must be one of 8, 16, 32\)/);
     expect(() => make({ secondLevels: 8 })).toThrow(/unknown option for tlsf/);
+  });
+
+  it("tlsf: search=own-list-first takes back an exact hole that the reference's round-up passes over", () => {
+    const run = (search: string) => {
+      const a = make({ search });
+      const hole = a.malloc(1032); // a 1040 B block on list [1024, 1056), whose floor is not 1040
+      a.malloc(24); // a guard, so the hole cannot merge into the top
+      a.free(hole);
+      const before = a.stats.probes;
+      const again = a.malloc(1032);
+      a.check();
+      return { reused: again === hole, probes: a.stats.probes - before };
+    };
+    expect(run("round-up")).toEqual({ reused: false, probes: 5 }); // rounded to [1056, 1088): two bitmap words, a first level, the top block and its next header
+    expect(run("own-list-first")).toEqual({ reused: true, probes: 3 }); // the own list's head, its header, the next header
+    expect(() => make({ search: "best" })).toThrow(/invalid search: "best" \(must be one of round-up, own-list-first\)/);
   });
 });

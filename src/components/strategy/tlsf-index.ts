@@ -1,9 +1,10 @@
 // The TLSF index math for one request, worked out live from lib/allocators/tlsf.ts for the page's
 // knob: the block size, the list a free block of that size is stored on, and the list a search
-// starts from (the request rounded up to a list boundary), each with the sizes it holds.
+// starts from (the request rounded up to a list boundary), each with the sizes it holds; with the
+// own-list-first search, the look at the stored-on list's head that comes before.
 import { tlsfBlockSizeFor as blockSizeFor, tlsfGeometry, tlsfListFloor, tlsfListOf, tlsfSearchListOf } from "../../lib/index.js";
 
-export function tlsfIndexExample(request: number, { secondLevel = 32, arenaBytes = 2 * 1024 * 1024 }: { secondLevel?: number; arenaBytes?: number } = {}): HTMLElement {
+export function tlsfIndexExample(request: number, { secondLevel = 32, search: searchPolicy = "round-up", arenaBytes = 2 * 1024 * 1024 }: { secondLevel?: number; search?: string; arenaBytes?: number } = {}): HTMLElement {
   const g = tlsfGeometry(secondLevel, arenaBytes);
   const size = blockSizeFor(request);
   const range = (fl: number, sl: number) => {
@@ -22,6 +23,9 @@ export function tlsfIndexExample(request: number, { secondLevel = 32, arenaBytes
       ? `${range(search.fl, search.sl)}: a linear list holds one size, so no rounding`
       : `${size} + 2^${f - g.slLog2} − 1 = ${size + (1 << (f - g.slLog2)) - 1} → ${range(search.fl, search.sl)}${search.fl === stored.fl && search.sl === stored.sl ? ": the same list, because every block on it fits" : ": the next list, because a block on the one it is stored on may be too small"}`],
   ];
+  if (searchPolicy === "own-list-first" && size >= g.smallBlock) {
+    rows.splice(3, 0, ["own list first", `the head of ${range(stored.fl, stored.sl)}, taken if it is at least ${size} B; otherwise the search below`]);
+  }
   const table = document.createElement("table");
   table.className = "method-table tlsf-index";
   const body = table.createTBody();

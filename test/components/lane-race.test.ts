@@ -64,12 +64,12 @@ const sequentialView = (ops: number, seed = 4): RaceView =>
   fromRaceResult(race(generateWorkload("redis_cache", { seed, ops }), { lanes: LANES, arenaBytes: ARENA, ticks: 16 }), { source: "redis_cache", kind: "workload" });
 
 describe("lane workers", () => {
-  it("lane workers: one lane per worker, up to three lanes a core, the rest dealt round-robin", () => {
+  it("lane workers: one worker per core (one per lane when there are cores enough), lanes dealt round-robin", () => {
     expect(laneWorkerCount(6, 8)).toBe(6);
-    expect(laneWorkerCount(6, 2)).toBe(6);
-    expect(laneWorkerCount(6, 1)).toBe(3);
-    expect(laneWorkerCount(12, 2)).toBe(6);
-    expect(laneWorkerCount(6, undefined)).toBe(6);
+    expect(laneWorkerCount(6, 2)).toBe(2);
+    expect(laneWorkerCount(6, 1)).toBe(1);
+    expect(laneWorkerCount(12, 4)).toBe(4);
+    expect(laneWorkerCount(6, undefined)).toBe(2);
     expect(laneWorkerCount(1, 16)).toBe(1);
     expect(assignLanes(6, 6)).toEqual([[0], [1], [2], [3], [4], [5]]);
     expect(assignLanes(6, 4)).toEqual([[0, 4], [1, 5], [2], [3]]);
@@ -110,11 +110,26 @@ describe("lane workers", () => {
     expect(lanes).toHaveLength(LANES.length);
   });
 
-  it("lane workers: on two cores, two lanes share some workers and the result is the same", async () => {
-    const { client, lanes } = clientOf([], 1);
+  it("lane workers: on two cores, two workers race three lanes each and the result is the same", async () => {
+    const { client, lanes } = clientOf([], 2);
     const outcome = await client.race(setupOf(5000), 15);
-    expect(lanes).toHaveLength(3);
+    expect(lanes).toHaveLength(2);
     expect(digest(outcome.view)).toEqual(digest(sequentialView(5000)));
+  });
+
+  it("lane workers: warm() starts the race worker and the lane workers before the first race, which then uses them", async () => {
+    let raceWorkers = 0;
+    const lanes: StandInLaneWorker[] = [];
+    const client = new RaceClient(() => { raceWorkers++; return new StandInRaceWorker(); }, () => {
+      const worker = new StandInLaneWorker("race");
+      lanes.push(worker);
+      return worker;
+    }, () => 2);
+    client.warm(LANES.length);
+    expect([raceWorkers, lanes.length]).toEqual([1, 2]);
+    const outcome = await client.race(setupOf(3000), 15);
+    expect([raceWorkers, lanes.length]).toEqual([1, 2]);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
   });
 
   it("lane workers: a short race shows the reader's tick first (the preview), then the whole race", async () => {

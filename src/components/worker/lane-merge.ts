@@ -6,12 +6,13 @@ import { fromRaceResult, tickRowOf, type LaneView, type RaceView } from "../core
 import type { LaneAssignment, LaneReply, TickFigures } from "./lane-protocol.js";
 
 /**
- * Up to this many lanes share one core. A race has a handful of lanes of unequal cost; running
- * them all at once lets the system balance them (a fixed split of six lanes over two workers would
- * leave one idle at the end) and brings every lane's first frame together, while the bound keeps
- * the op-log copies and worker start-ups in proportion to the machine.
+ * One lane worker per core, each racing its share of the lanes in turn. Three per core (every lane
+ * at once, the system balancing them) was tried and measured slower on 2 cores (npm run
+ * bench:browser): a live re-run's first frame 22 ms against 11, a 600k-op trace 3.5 s against 3.2,
+ * because six workers time-sliced on two cores all finish near the end, and each compiles lib and
+ * the race engine for itself.
  */
-export const LANES_PER_CORE = 3;
+export const LANES_PER_CORE = 1;
 
 /** How many lane workers a race of `lanes` lanes gets on a machine with `hardwareConcurrency` threads. */
 export function laneWorkerCount(lanes: number, hardwareConcurrency: number | undefined): number {

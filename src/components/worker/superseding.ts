@@ -42,6 +42,11 @@ export class SupersedingWorker<Reply extends { id: number }> {
     });
   }
 
+  /** Starts the worker before its first job, so that loading its code is not on that job's path. */
+  warm(): void {
+    this.worker ??= this.connect(this.spawn());
+  }
+
   /** Stops everything: the page moved on. */
   terminate(): void {
     this.dropWorker();

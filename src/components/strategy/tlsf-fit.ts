@@ -19,6 +19,7 @@ export function tlsfFitTable(rows: readonly RaceRow[]): HTMLTableElement {
     for (const lane of lanes) {
       const cell = tr.insertCell();
       cell.textContent = `${(100 * lane.utilization).toFixed(1)} %` + (lane.failures ? ` (${lane.failures} failed)` : "");
+      cell.style.whiteSpace = "nowrap"; // seven columns: a figure must not break before its %
       if (lane.utilization === best) cell.style.fontWeight = "bold";
     }
   }

@@ -24,7 +24,7 @@ export function tlsfIndexExample(request: number, { secondLevel = 32, search: se
       : `${size} + 2^${f - g.slLog2} − 1 = ${size + (1 << (f - g.slLog2)) - 1} → ${range(search.fl, search.sl)}${search.fl === stored.fl && search.sl === stored.sl ? ": the same list, because every block on it fits" : ": the next list, because a block on the one it is stored on may be too small"}`],
   ];
   if (searchPolicy === "own-list-first" && size >= g.smallBlock) {
-    rows.splice(3, 0, ["own list first", `the head of ${range(stored.fl, stored.sl)}, taken if it is at least ${size} B; otherwise the search below`]);
+    rows.splice(3, 0, ["own list first", `the head of list (${stored.fl}, ${stored.sl}), the one it is stored on: taken if it is at least ${size} B, otherwise the search below`]);
   }
   const table = document.createElement("table");
   table.className = "method-table tlsf-index";

@@ -182,6 +182,8 @@ export class TlsfAllocator extends ArenaAllocator {
   // Bit h >> 4 set while a used block's header is at h (every h ≡ 8 mod 16); see the header comment.
   private declare readonly usedStarts: Uint32Array;
   private declare readonly ownListFirst: boolean;
+  // The list findSuitable took its block from (fl · slCount + sl), for takeBlock's unlink.
+  private foundList = 0;
 
   constructor(options: AllocatorOptions = {}) {
     super("tlsf", options, KNOWN_KNOB_NAMES);
@@ -395,6 +397,21 @@ export class TlsfAllocator extends ArenaAllocator {
     if (words[slWord] === 0) words[0] &= ~(1 << fl);
   }
 
+  // removeFree for a list head whose list is known: no index math, no previous node.
+  private removeHead(h: number, list: number): void {
+    const words = this.words;
+    const after = words[(h + T.NEXT_FREE) >> 2];
+    words[this.headsWord + list] = after;
+    if (after !== T.NIL) {
+      words[(after + T.PREV_FREE_LINK) >> 2] = T.NIL;
+      return;
+    }
+    const fl = list >> this.slLog2;
+    const slWord = this.slBitmapWord + fl;
+    words[slWord] &= ~(1 << (list & (this.slCount - 1)));
+    if (words[slWord] === 0) words[0] &= ~(1 << fl);
+  }
+
   /**
    * mappingSearch + findSuitable: the head of the first non-empty list at or above the request
    * rounded up to a list boundary, found with at most two find-first-sets; NIL when there is none.
@@ -409,8 +426,9 @@ export class TlsfAllocator extends ArenaAllocator {
       sl = need >> T.ALIGN_LOG2;
     } else {
       if (this.ownListFirst) {
-        const own = words[this.headsWord + this.listIndexOf(need)];
-        if (own !== T.NIL && (words[own >> 2] & ~T.BITS) >= need) { stats.probes += 2; return own; }
+        const ownList = this.listIndexOf(need);
+        const own = words[this.headsWord + ownList];
+        if (own !== T.NIL && (words[own >> 2] & ~T.BITS) >= need) { stats.probes += 2; this.foundList = ownList; return own; }
         stats.probes++;
       }
       const f = 31 - Math.clz32(need);
@@ -432,7 +450,9 @@ export class TlsfAllocator extends ArenaAllocator {
     }
     sl = 31 - Math.clz32(slMap & -slMap);
     stats.probes += probes + 1; // and the list head
-    return words[this.headsWord + fl * this.slCount + sl];
+    const list = fl * this.slCount + sl;
+    this.foundList = list;
+    return words[this.headsWord + list];
   }
 
   // ---- blocks ----
@@ -451,14 +471,15 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   /**
-   * The free block h becomes a used block of `need` bytes holding `requested`: off its list, and
-   * splitFrom when the rest is at least MIN_BLOCK (else the whole block is handed out). Returns the
-   * used block's end. Counterpart of releaseBlock.
+   * The free block h, the head of the list findSuitable just took it from, becomes a used block of
+   * `need` bytes holding `requested`: off its list, and splitFrom when the rest is at least
+   * MIN_BLOCK (else the whole block is handed out). Returns the used block's end. Counterpart of
+   * releaseBlock.
    */
   private takeBlock(h: number, need: number, requested: number): number {
     const words = this.words;
     const size = words[h >> 2] & ~T.BITS; // a free block's PREV_FREE bit is always clear
-    this.removeFree(h, size);
+    this.removeHead(h, this.foundList);
     let end = h + size;
     this.stats.probes++; // the next block's header
     if (size - need >= T.MIN_BLOCK) {

@@ -75,8 +75,8 @@
 // Probes (stats.probes): +1 for each bitmap word malloc reads, +1 for the list head it takes, +1
 // for the next block's header it updates; free and realloc read the block's header and the next
 // block's header (2), +1 for the previous block when PREV_FREE says it is free. So every op costs a
-// small constant: malloc at most 5 (7 with own-list-first: its head and that block's header), free
-// at most 3 (plus a realloc's move).
+// small constant: malloc at most 5 (6 with own-list-first, whose look at its own list's head can
+// miss), free at most 3 (plus a realloc's move).
 
 import { DEFAULT_LARGE_THRESHOLD, largePathKnobs } from "./large.js";
 import { ArenaAllocator, alignUp, choiceKnob, hex, popcount, validateSize } from "./base.js";
@@ -339,9 +339,9 @@ export class TlsfAllocator extends ArenaAllocator {
     const sentinel = words[heapEnd >> 2];
     if ((sentinel & ~T.PREV_FREE) !== 0) this.corrupt(heapEnd, "the sentinel should be a used block of size 0");
     if (((sentinel & T.PREV_FREE) !== 0) !== previousFree) this.corrupt(heapEnd, "PREV_FREE(sentinel) == FREE(last block)");
-    let mappedBits = 0;
-    for (const word of this.usedStarts) mappedBits += popcount(word);
-    if (mappedBits !== usedBlocks) this.corrupt(0, `the used-start map has a bit for used blocks only (${mappedBits} bits, ${usedBlocks} used blocks)`);
+    let usedStartBits = 0;
+    for (const word of this.usedStarts) usedStartBits += popcount(word);
+    if (usedStartBits !== usedBlocks) this.corrupt(0, `the used-start map has a bit for used blocks only (${usedStartBits} bits, ${usedBlocks} used blocks)`);
     liveBytes += this.checkLargePath();
     if (liveBytes !== stats.liveBytes) this.corrupt(0, `stats.liveBytes == sum of requested bytes (arena and mapped), ${stats.liveBytes} != ${liveBytes}`);
     if (stats.peakLiveBytes < stats.liveBytes) this.corrupt(0, "stats.peakLiveBytes >= stats.liveBytes");

@@ -12,8 +12,8 @@
 //
 // Addresses start at arenaBytes, so they are distinct from every arena offset and free(),
 // realloc() and the race's shadow checker tell them apart with one comparison. What a C library
-// keeps in the mapping's header (its size) is kept here in JS, beside each mapping's payload
-// bytes (a Uint8Array of the requested size, so payloads survive a realloc that moves them).
+// keeps in the mapping's header (its size) is kept here in JS, with each mapping's payload bytes
+// (a Uint8Array of the requested size, so payloads survive a realloc that moves them).
 //
 // Sliding threshold (glibc's rule, malloc/malloc.c): freeing a mapped block of s bytes with
 // s <= 32 MiB raises the threshold to s, so a program that keeps allocating and freeing blocks of
@@ -59,14 +59,15 @@ export function mappedBytesFor(requested: number): number {
   return Math.ceil((MAPPED_HEADER_BYTES + requested) / PAGE_BYTES) * PAGE_BYTES;
 }
 
+/** What the path keeps per mapping (a C library keeps its size in the header slice). */
+interface MappedBlock { bytes: number; requested: number; payload: Uint8Array }
+
 export class LargeObjectPath {
   /** Requests of at least this many bytes are mapped; 0 switches the path off. */
   threshold: number;
   readonly sliding: boolean;
-  private readonly starts: number[] = [];      // sorted mapping starts
-  private readonly sizes = new Map<number, number>();   // start → mapping bytes
-  private readonly requested = new Map<number, number>(); // start → requested bytes
-  private readonly payloads = new Map<number, Uint8Array>();
+  private readonly starts: number[] = []; // sorted mapping starts
+  private readonly blocks = new Map<number, MappedBlock>(); // start → its mapping
   /** Starts of mappings freed and not mapped again: a free there is a double free, not a stray pointer. */
   private readonly unmapped = new Set<number>();
   /** Requested bytes of the live mapped blocks (a part of stats.liveBytes). */
@@ -91,19 +92,10 @@ export class LargeObjectPath {
   map(requested: number): number {
     const bytes = mappedBytesFor(requested);
     const start = this.findRoom(bytes);
-    const stats = this.stats;
-    stats.probes++; // the mapping's header slice
+    this.stats.probes++; // the mapping's header slice
     if (start < 0) return -1;
-    const at = this.insertionPoint(start);
-    this.starts.splice(at, 0, start);
-    this.sizes.set(start, bytes);
-    this.requested.set(start, requested);
-    this.payloads.set(start, new Uint8Array(requested));
-    this.unmapped.delete(start);
-    this.liveBytes += requested;
-    stats.mmaps++;
-    stats.mappedBytes += bytes;
-    if (stats.mappedBytes > stats.peakMappedBytes) stats.peakMappedBytes = stats.mappedBytes;
+    this.place(start, { bytes, requested, payload: new Uint8Array(requested) });
+    this.stats.mmaps++;
     return start + MAPPED_HEADER_BYTES;
   }
 
@@ -113,72 +105,54 @@ export class LargeObjectPath {
    */
   requestedOf(addr: number, fail: (addr: number, why: string | null) => never): number {
     const start = addr - MAPPED_HEADER_BYTES;
-    const requested = this.requested.get(start);
-    if (requested !== undefined) {
+    const block = this.blocks.get(start);
+    if (block !== undefined) {
       this.stats.probes++; // the mapping's header slice; a rejected address changes nothing
-      return requested;
+      return block.requested;
     }
     return fail(addr, this.unmapped.has(start) ? null : "not the payload of a mapped block");
   }
 
   /** Unmaps the block at `addr` (already validated); the sliding rule may raise the threshold. */
   unmap(addr: number): void {
-    const start = addr - MAPPED_HEADER_BYTES;
-    const bytes = this.sizes.get(start)!;
-    this.starts.splice(this.insertionPoint(start), 1);
-    this.liveBytes -= this.requested.get(start)!;
-    this.sizes.delete(start);
-    this.requested.delete(start);
-    this.payloads.delete(start);
-    this.unmapped.add(start);
+    const { bytes } = this.take(addr - MAPPED_HEADER_BYTES);
     this.stats.munmaps++;
-    this.stats.mappedBytes -= bytes;
     if (this.sliding && bytes <= SLIDING_THRESHOLD_MAX && bytes > this.threshold) this.threshold = bytes;
   }
 
   /**
-   * Resizes the mapped block at `addr` as glibc's realloc does with mremap(MREMAP_MAYMOVE): the
-   * same start when its page count stays or the pages after it are free, else wherever first fit
-   * finds room; never both mappings at once, so the footprint moves by the difference only. Not
-   * counted as an mmap or munmap (one mremap call). Returns the payload address, or -1 when the
-   * address space has no room, leaving the block untouched.
+   * Resizes the mapped block at `addr` (already validated) as glibc's realloc does with
+   * mremap(MREMAP_MAYMOVE): the old mapping is taken out first, so the footprint never holds both;
+   * the block keeps its start when its page count stays, else first fit places it over the address
+   * space without it (which may be its own start). Not counted as an mmap or munmap (one mremap
+   * call). Returns the payload address, or -1 when there is no room, leaving the block as it was.
    */
   remap(addr: number, size: number): number {
     const start = addr - MAPPED_HEADER_BYTES;
-    const oldBytes = this.sizes.get(start)!;
+    const old = this.take(start);
     const bytes = mappedBytesFor(size);
-    const at = this.insertionPoint(start);
-    this.starts.splice(at, 1);
-    const target = bytes === oldBytes ? start : this.findRoom(bytes);
+    const target = bytes === old.bytes ? start : this.findRoom(bytes);
     this.stats.probes++; // the mapping's header slice
     if (target < 0) {
-      this.starts.splice(at, 0, start);
+      this.place(start, old);
       return -1;
     }
-    const old = this.payloads.get(start)!;
     const payload = new Uint8Array(size);
-    payload.set(old.subarray(0, Math.min(old.length, size)));
-    this.liveBytes += size - this.requested.get(start)!;
-    for (const table of [this.sizes, this.requested, this.payloads]) table.delete(start);
-    this.starts.splice(this.insertionPoint(target), 0, target);
-    this.sizes.set(target, bytes);
-    this.requested.set(target, size);
-    this.payloads.set(target, payload);
-    if (target !== start) this.unmapped.add(start);
-    this.unmapped.delete(target);
-    const stats = this.stats;
-    stats.mappedBytes += bytes - oldBytes;
-    if (stats.mappedBytes > stats.peakMappedBytes) stats.peakMappedBytes = stats.mappedBytes;
+    payload.set(old.payload.subarray(0, Math.min(old.requested, size)));
+    this.place(target, { bytes, requested: size, payload });
     return target + MAPPED_HEADER_BYTES;
   }
 
   /** The payload bytes of the live mapped block at `addr` (a view the program may read and write). */
   payloadOf(addr: number): Uint8Array | null {
-    return this.payloads.get(addr - MAPPED_HEADER_BYTES) ?? null;
+    return this.blocks.get(addr - MAPPED_HEADER_BYTES)?.payload ?? null;
   }
 
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
-    for (const start of this.starts) visit(start, this.sizes.get(start)!, start + MAPPED_HEADER_BYTES, this.requested.get(start)!);
+    for (const start of this.starts) {
+      const block = this.blocks.get(start)!;
+      visit(start, block.bytes, start + MAPPED_HEADER_BYTES, block.requested);
+    }
   }
 
   check(corrupt: (addr: number, invariant: string) => never): void {
@@ -186,21 +160,43 @@ export class LargeObjectPath {
     let bytes = 0;
     let live = 0;
     for (const start of this.starts) {
-      const size = this.sizes.get(start);
-      const requested = this.requested.get(start);
-      if (size === undefined || requested === undefined) corrupt(start, "every mapping start should have a size and requested bytes");
+      const block = this.blocks.get(start);
+      if (block === undefined) corrupt(start, "every mapping start should have its mapping");
+      const { bytes: size, requested, payload } = block;
       if (start < end) corrupt(start, "mappings should be sorted by start and disjoint");
       if ((start & 15) !== 0 || size % PAGE_BYTES !== 0 || size < MAPPED_HEADER_BYTES + requested) corrupt(start, `a mapping should be 16-aligned, page-rounded and hold its header and ${requested} requested bytes, found ${size} bytes`);
-      if (this.payloads.get(start)?.length !== requested) corrupt(start, "a mapping's payload should hold exactly its requested bytes");
+      if (payload.length !== requested) corrupt(start, "a mapping's payload should hold exactly its requested bytes");
+      if (this.unmapped.has(start)) corrupt(start, "a live mapping's start should not be listed as unmapped");
       end = start + size;
       bytes += size;
       live += requested;
     }
     if (end > MAPPED_LIMIT) corrupt(end, `mappings should end below ${hex(MAPPED_LIMIT)}`);
-    if (this.sizes.size !== this.starts.length) corrupt(this.base, "every mapping should be on the sorted list once");
+    if (this.blocks.size !== this.starts.length) corrupt(this.base, "every mapping should be on the sorted list once");
     if (bytes !== this.stats.mappedBytes) corrupt(this.base, `stats.mappedBytes == sum of mapping bytes, ${this.stats.mappedBytes} != ${bytes}`);
     if (this.stats.peakMappedBytes < bytes) corrupt(this.base, "stats.peakMappedBytes >= stats.mappedBytes");
     if (live !== this.liveBytes) corrupt(this.base, `the mapped live bytes should add up, ${this.liveBytes} != ${live}`);
+  }
+
+  // Counterparts: a mapping enters or leaves the sorted starts, the table, the live and mapped bytes.
+  private place(start: number, block: MappedBlock): void {
+    this.starts.splice(this.insertionPoint(start), 0, start);
+    this.blocks.set(start, block);
+    this.unmapped.delete(start);
+    this.liveBytes += block.requested;
+    const stats = this.stats;
+    stats.mappedBytes += block.bytes;
+    if (stats.mappedBytes > stats.peakMappedBytes) stats.peakMappedBytes = stats.mappedBytes;
+  }
+
+  private take(start: number): MappedBlock {
+    const block = this.blocks.get(start)!;
+    this.starts.splice(this.insertionPoint(start), 1);
+    this.blocks.delete(start);
+    this.unmapped.add(start);
+    this.liveBytes -= block.requested;
+    this.stats.mappedBytes -= block.bytes;
+    return block;
   }
 
   // First fit in address order over the gaps between mappings, as the kernel's mmap finds room.
@@ -208,7 +204,7 @@ export class LargeObjectPath {
     let cursor = this.base;
     for (const start of this.starts) {
       if (start - cursor >= bytes) return cursor;
-      cursor = start + this.sizes.get(start)!;
+      cursor = start + this.blocks.get(start)!.bytes;
     }
     return MAPPED_LIMIT - cursor >= bytes ? cursor : -1;
   }

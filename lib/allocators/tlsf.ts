@@ -67,7 +67,7 @@
 // utilization is TLSF's own), makes every double and invalid free a HeapError.
 //
 // free(): markFree → mergePrev → mergeNext → insertFree (immediate coalescing with both neighbours).
-// malloc(): mappingSearch → findSuitable (two find-first-sets) → removeFree → splitFrom (only when
+// malloc(): mappingSearch → findSuitable (two find-first-sets) → removeHead → splitFrom (only when
 // the rest is a whole MIN_BLOCK). realloc: in place when the block holds the request (the tail is
 // split off or given to a free next block) or when absorbing a free next block makes it hold it;
 // else malloc + copy + free, as the reference does. realloc(p, 0) frees p (types.ts).
@@ -182,8 +182,6 @@ export class TlsfAllocator extends ArenaAllocator {
   // Bit h >> 4 set while a used block's header is at h (every h ≡ 8 mod 16); see the header comment.
   private declare readonly usedStarts: Uint32Array;
   private declare readonly ownListFirst: boolean;
-  // The list findSuitable took its block from (fl · slCount + sl), for takeBlock's unlink.
-  private foundList = 0;
 
   constructor(options: AllocatorOptions = {}) {
     super("tlsf", options, KNOWN_KNOB_NAMES);
@@ -251,9 +249,10 @@ export class TlsfAllocator extends ArenaAllocator {
     if (this.large !== null && this.large.wants(size)) return this.mallocLarge(size);
     if (!(size >= 0 && size <= this.arenaBytes && (size | 0) === size)) return this.rejectSize(size);
     const need = blockSizeFor(size);
-    const h = this.findSuitable(need);
-    if (h === T.NIL) return this.failRequest();
-    const end = this.takeBlock(h, need, size);
+    const list = this.findSuitable(need);
+    if (list === T.NIL) return this.failRequest();
+    const h = this.words[this.headsWord + list];
+    const end = this.takeBlock(h, list, need, size);
     this.noteAllocated(size, end === this.heapEnd ? this.arenaBytes : end);
     return h + T.HEADER_BYTES;
   }
@@ -325,7 +324,7 @@ export class TlsfAllocator extends ArenaAllocator {
         freeStarts.add(h);
         previousFree = true;
       } else {
-        if (((this.usedStarts[h >> 9] >>> ((h >> 4) & 31)) & 1) === 0) this.corrupt(h, "the used-start map has the bit of every used block");
+        if (!this.isUsedStart(h)) this.corrupt(h, "the used-start map has the bit of every used block");
         usedBlocks++;
         const requested = words[(h + 4) >> 2];
         if (requested < 0 || requested > size - T.HEADER_BYTES) this.corrupt(h, `0 <= requested <= size - 8, found requested ${requested} in ${size} bytes`);
@@ -413,9 +412,10 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   /**
-   * mappingSearch + findSuitable: the head of the first non-empty list at or above the request
-   * rounded up to a list boundary, found with at most two find-first-sets; NIL when there is none.
-   * With own-list-first, the head of the request's own list comes first when it is big enough.
+   * mappingSearch + findSuitable: the first non-empty list at or above the request rounded up to a
+   * list boundary (fl · slCount + sl), found with at most two find-first-sets; NIL when there is
+   * none. Its head is the block to take. With own-list-first, the request's own list comes first
+   * when its head is big enough.
    */
   private findSuitable(need: number): number {
     const words = this.words;
@@ -428,7 +428,7 @@ export class TlsfAllocator extends ArenaAllocator {
       if (this.ownListFirst) {
         const ownList = this.listIndexOf(need);
         const own = words[this.headsWord + ownList];
-        if (own !== T.NIL && (words[own >> 2] & ~T.BITS) >= need) { stats.probes += 2; this.foundList = ownList; return own; }
+        if (own !== T.NIL && (words[own >> 2] & ~T.BITS) >= need) { stats.probes += 2; return ownList; }
         stats.probes++;
       }
       const f = 31 - Math.clz32(need);
@@ -450,9 +450,7 @@ export class TlsfAllocator extends ArenaAllocator {
     }
     sl = 31 - Math.clz32(slMap & -slMap);
     stats.probes += probes + 1; // and the list head
-    const list = fl * this.slCount + sl;
-    this.foundList = list;
-    return words[this.headsWord + list];
+    return fl * this.slCount + sl;
   }
 
   // ---- blocks ----
@@ -471,15 +469,14 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   /**
-   * The free block h, the head of the list findSuitable just took it from, becomes a used block of
-   * `need` bytes holding `requested`: off its list, and splitFrom when the rest is at least
-   * MIN_BLOCK (else the whole block is handed out). Returns the used block's end. Counterpart of
-   * releaseBlock.
+   * The free block h, the head of `list`, becomes a used block of `need` bytes holding `requested`:
+   * off its list, and splitFrom when the rest is at least MIN_BLOCK (else the whole block is handed
+   * out). Returns the used block's end. Counterpart of releaseBlock.
    */
-  private takeBlock(h: number, need: number, requested: number): number {
+  private takeBlock(h: number, list: number, need: number, requested: number): number {
     const words = this.words;
     const size = words[h >> 2] & ~T.BITS; // a free block's PREV_FREE bit is always clear
-    this.removeHead(h, this.foundList);
+    this.removeHead(h, list);
     let end = h + size;
     this.stats.probes++; // the next block's header
     if (size - need >= T.MIN_BLOCK) {
@@ -491,7 +488,7 @@ export class TlsfAllocator extends ArenaAllocator {
     }
     words[h >> 2] = end - h;
     words[(h + 4) >> 2] = requested;
-    this.usedStarts[h >> 9] |= 1 << ((h >> 4) & 31);
+    this.usedStarts[h >> 9] |= 1 << ((h >> 4) & 31); // the bit isUsedStart reads
     return end;
   }
 
@@ -574,9 +571,10 @@ export class TlsfAllocator extends ArenaAllocator {
 
   // malloc + copy + free, as the reference's tlsf_realloc; on failure the old block is untouched.
   private moveBlock(h: number, oldRequested: number, size: number, need: number): number {
-    const target = this.findSuitable(need);
-    if (target === T.NIL) return this.failRequest();
-    const end = this.takeBlock(target, need, size);
+    const list = this.findSuitable(need);
+    if (list === T.NIL) return this.failRequest();
+    const target = this.words[this.headsWord + list];
+    const end = this.takeBlock(target, list, need, size);
     const from = h + T.HEADER_BYTES;
     this.bytes.copyWithin(target + T.HEADER_BYTES, from, from + (oldRequested < size ? oldRequested : size));
     this.releaseBlock(h);
@@ -596,11 +594,15 @@ export class TlsfAllocator extends ArenaAllocator {
       this.invalidFree(addr, `not a payload address of this heap (16-aligned, from ${hex(this.firstBlock + T.HEADER_BYTES)} to ${hex(this.heapEnd - T.MIN_BLOCK + T.HEADER_BYTES)})`);
     }
     this.stats.probes += 2; // the block's header and the next one's, as free and realloc read them
-    if (((this.usedStarts[h >> 9] >>> ((h >> 4) & 31)) & 1) === 0) {
+    if (!this.isUsedStart(h)) {
       if ((this.words[h >> 2] & T.FREE) !== 0) this.doubleFree(addr);
       this.invalidFree(addr, "no used block starts there (never allocated, or freed and merged into a neighbour)");
     }
     return h;
+  }
+
+  private isUsedStart(h: number): boolean {
+    return ((this.usedStarts[h >> 9] >>> ((h >> 4) & 31)) & 1) !== 0;
   }
 
   private failRequest(): number {

@@ -66,12 +66,12 @@ const SCRUB_SCRIPT = `new Promise((resolve) => {
   const scrubber = document.querySelector(".scrubber");
   // Any change inside a heap grid (a caption, a canvas) is the step done; the page's body is
   // watched rather than one element, which a seek may replace.
+  const inGrid = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest(".heap-grid") != null;
   const stepMs = [];
   let frames = 0, t = 0;
   const started = performance.now();
   const frame = () => {
     const t0 = performance.now();
-    const inGrid = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest(".heap-grid") != null;
     const observer = new MutationObserver((records) => {
       if (!records.some((record) => inGrid(record.target))) return;
       observer.disconnect();

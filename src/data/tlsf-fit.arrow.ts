@@ -1,5 +1,6 @@
-// tlsf-fit.arrow — TLSF (8, 16 and 32 second-level lists, and 32 with the own-list-first search) against the free list's best fit in
-// address order, first fit and segfit on every sample trace: one leaderboard row per lane. Deterministic.
+// tlsf-fit.arrow — TLSF (8, 16 and 32 second-level lists, and 32 with the own-list-first search)
+// against the free list's best fit in address order, first fit and segfit on every sample trace:
+// one leaderboard row per lane. Deterministic.
 import { raceSummaryTable, toArrowBytes } from "../lib/arrow.js";
 import { TLSF_FIT_LANES } from "../lib/index.js";
 import { buildSources, runBuildRaces, writeArrow } from "./build-races.js";

@@ -19,13 +19,13 @@ export function tlsfIndexExample(request: number, { secondLevel = 32, search: se
     ["block", `${request} B + 8 B header, rounded to 16: ${size} B`],
     ["first level", size < g.smallBlock ? `below ${g.smallBlock} B: the linear lists, fl 0, sl = ${size} / 8` : `floor(log2 ${size}) = ${f}, fl = ${f} − log2 ${g.smallBlock} + 1 = ${stored.fl}`],
     ["stored on", `${range(stored.fl, stored.sl)}${size >= g.smallBlock ? ` (sl = ${size} >> ${f - g.slLog2} − ${g.slCount})` : ""}`],
+    ...(searchPolicy === "own-list-first" && size >= g.smallBlock
+      ? [["own list first", `the head of list (${stored.fl}, ${stored.sl}), the one it is stored on: taken if it is at least ${size} B, otherwise the search below`] as [string, string]]
+      : []),
     ["searched from", size < g.smallBlock
       ? `${range(search.fl, search.sl)}: a linear list holds one size, so no rounding`
       : `${size} + 2^${f - g.slLog2} − 1 = ${size + (1 << (f - g.slLog2)) - 1} → ${range(search.fl, search.sl)}${search.fl === stored.fl && search.sl === stored.sl ? ": the same list, because every block on it fits" : ": the next list, because a block on the one it is stored on may be too small"}`],
   ];
-  if (searchPolicy === "own-list-first" && size >= g.smallBlock) {
-    rows.splice(3, 0, ["own list first", `the head of list (${stored.fl}, ${stored.sl}), the one it is stored on: taken if it is at least ${size} B, otherwise the search below`]);
-  }
   const table = document.createElement("table");
   table.className = "method-table tlsf-index";
   const body = table.createTBody();

@@ -58,6 +58,10 @@ describe.skipIf(!browser)("the trace page", () => {
     await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 20_000 }).toMatch(/not a trace HeapForge can read/);
     await choose(page, file("blob.bin", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 97) & 255))));
     await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 20_000 }).toMatch(/not a trace HeapForge can read/);
+    // Text of neither format: the same plain message, and the card stops saying it is parsing.
+    await choose(page, file("notes.txt", "bogus line here\n--- not a trace\n"));
+    await expect.poll(() => page.locator(".trace-error").innerText(), { timeout: 20_000 }).toMatch(/not a trace HeapForge can read[\s\S]*unknown trace format/);
+    await expect.poll(() => status(page), { timeout: 20_000 }).toMatch(/stopped: see the message above/);
     await page.close();
   });
 

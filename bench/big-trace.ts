@@ -4,15 +4,16 @@
 // peak RSS, and the time per op at 10M against 600k (linear means ≤ 1.2×).
 // Targets (issue "traces of any length"): 600k parse + race ≤ 1.0 s; 10M ≤ 15 s with peak RSS
 // ≤ 1 GiB. The small file also runs with every lane in one thread and as a parse alone, for
-// comparison. Options: --ops-small N (600000) --ops-big N (10000000) --rounds N (5, small file
-// only; the big file runs once, streamed, since it is over 256 MiB) --keep DIR.
+// comparison. Options: --ops-small N (600000) --ops-big N (10000000; past 10M, larson repeated:
+// longLarson) --rounds N (5, small file only; the big file runs once, streamed, since it is over
+// 256 MiB) --keep DIR.
 import { spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { generateWorkload } from "../lib/index.js";
+import { OP_FREE, OP_MALLOC, TraceBuilder, generateWorkload, type Trace } from "../lib/index.js";
 import { writeGlibcMtraceTo } from "./glibc-mtrace.js";
 
 const { values } = parseArgs({ options: {
@@ -23,8 +24,34 @@ const MEASURE = fileURLToPath(new URL("./measure-cli.mjs", import.meta.url));
 
 interface Measure { maxRssBytes: number; cpuMs: number; wallMs: number }
 
+// A workload is at most 10M ops, so a longer trace is a program running larson again and again:
+// segments of up to 10M ops (seeds 1, 2, …, ids shifted past the previous segment's), each but the
+// last ending with the frees of the blocks it left live, so the heap stays larson's size.
+const SEGMENT_OPS = 10_000_000;
+function longLarson(ops: number): Trace {
+  if (ops <= SEGMENT_OPS) return generateWorkload("larson", { seed: 1, ops });
+  const out = new TraceBuilder();
+  let idBase = 0;
+  for (let seed = 1, left = ops; left > 0; seed++) {
+    const segment = generateWorkload("larson", { seed, ops: Math.min(left, SEGMENT_OPS) });
+    left -= segment.length;
+    const live = new Set<number>();
+    let maxId = -1;
+    for (let i = 0; i < segment.length; i++) {
+      const id = segment.id[i], op = segment.op[i];
+      if (op === OP_MALLOC) { out.malloc(idBase + id, segment.size[i]); live.add(id); }
+      else if (op === OP_FREE) { out.free(idBase + id); live.delete(id); }
+      else out.realloc(idBase + id, segment.size[i]);
+      if (id > maxId) maxId = id;
+    }
+    if (left > 0) for (const id of live) out.free(idBase + id);
+    idBase += maxId + 1;
+  }
+  return out.build(`larson ×${Math.ceil(ops / SEGMENT_OPS)}`);
+}
+
 function writeFile(file: string, ops: number): number {
-  const trace = generateWorkload("larson", { seed: 1, ops });
+  const trace = longLarson(ops);
   const fd = openSync(file, "w");
   let pending = "";
   writeGlibcMtraceTo(trace, 1, (piece) => {

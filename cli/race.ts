@@ -6,10 +6,10 @@ import { statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ALLOCATORS, DEFAULT_ARENA_BYTES, TraceTextParser, TraceError, WORKLOADS, autoArenaBytes, blockKind, calibrateClockOverhead, generateWorkload,
-  race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type Trace,
+  race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type ReaderOptions, type Trace,
 } from "../lib/index.js";
 import { OpSpillWriter, SpilledOpSource, type SpilledOps } from "./op-spill.js";
-import { TraceFileError, parseTraceFile } from "./trace-file.js";
+import { READ_CHUNK, TraceFileError, parseTraceFile } from "./trace-file.js";
 import { LaneWorkers, raceInParallel, workerCount } from "./parallel-race.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
@@ -121,9 +121,9 @@ function parseCommand(argv: string[]): Command {
 }
 
 /** parseTraceFile with the CLI's messages: an unreadable or malformed file exits 1 naming it. */
-function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void): { parser: TraceTextParser; trace: Trace } {
+function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void, options: ReaderOptions = {}): { parser: TraceTextParser; trace: Trace } {
   try {
-    return parseTraceFile(file, afterChunk);
+    return parseTraceFile(file, afterChunk, READ_CHUNK, options);
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
     if (error instanceof TraceFileError) fail(1, `cannot read ${file}: ${error.message}`);
@@ -137,7 +137,9 @@ function readTrace(file: string): Trace {
 
 /**
  * The streamed read: the op log goes to files as it is parsed (op-spill.ts), in pieces of at
- * most SPILL_PIECE_OPS, so memory follows the live blocks, not the trace. With `ops`, only the
+ * most SPILL_PIECE_OPS, so memory follows the live blocks, not the trace. Dead blocks' ids are
+ * recycled (lib's ReaderOptions), so the lanes' per-id tables follow them too: without it, each
+ * lane held 8 bytes per malloc of the whole trace, most of a 10M-op race's memory. With `ops`, only the
  * first ops are kept, but the whole text is still read, as readTrace + tracePrefix read it (the
  * dropped-free count is the whole file's).
  */
@@ -148,7 +150,7 @@ function spillTrace(file: string, spill: OpSpillWriter, ops = Infinity): Spilled
     const n = Math.min(room, piece.length);
     spill.write({ length: n, op: piece.op, id: piece.id, size: piece.size });
   };
-  const { trace } = parseFile(file, (parser) => { if (parser.pendingOps >= SPILL_PIECE_OPS) keep(parser.takeOps()); });
+  const { trace } = parseFile(file, (parser) => { if (parser.pendingOps >= SPILL_PIECE_OPS) keep(parser.takeOps()); }, { recycleIds: true });
   keep({ length: trace.length, op: trace.op, id: trace.id, size: trace.size });
   return spill.finish(trace.name, trace.droppedFrees);
 }

@@ -10,7 +10,7 @@
 import { isAscii } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
-import { TraceTextParser, type Trace } from "../lib/index.js";
+import { TraceTextParser, type ReaderOptions, type Trace } from "../lib/index.js";
 
 /** The file could not be opened or read; the message is the system's code (ENOENT, EISDIR…). */
 export class TraceFileError extends Error {}
@@ -20,9 +20,10 @@ const NEWLINE = 0x0a;
 
 /**
  * Parses the trace file; `afterChunk` runs after each piece is parsed (the streamed race takes
- * the ops from there). Throws TraceError for a malformed trace, TraceFileError when unreadable.
+ * the ops from there); `options` go to the trace's reader. Throws TraceError for a malformed trace,
+ * TraceFileError when unreadable.
  */
-export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParser) => void = () => {}, chunkBytes = READ_CHUNK): { parser: TraceTextParser; trace: Trace } {
+export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParser) => void = () => {}, chunkBytes = READ_CHUNK, options: ReaderOptions = {}): { parser: TraceTextParser; trace: Trace } {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -30,7 +31,7 @@ export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParse
     throw new TraceFileError((error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
   try {
-    const parser = new TraceTextParser(basename(file));
+    const parser = new TraceTextParser(basename(file), options);
     const buffer = Buffer.allocUnsafe(chunkBytes);
     let held = 0;
     for (;;) {

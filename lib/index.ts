@@ -23,7 +23,7 @@ export {
 export type { ArenaCensus, Snapshot, CellState, BlockKind } from "./arena.js";
 
 export { OP_MALLOC, OP_FREE, OP_REALLOC, TraceError, TraceBuilder } from "./trace/types.js";
-export type { Trace } from "./trace/types.js";
+export type { ReaderOptions, Trace } from "./trace/types.js";
 export { parseTrace } from "./trace/parse.js";
 export { TraceTextParser, parseTraceChunks, readableChunks } from "./trace/stream.js";
 export { formatRep } from "./trace/rep.js";

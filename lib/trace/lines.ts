@@ -161,14 +161,25 @@ export class LineCursor {
  * Names are numbers (a .rep id, an address below 2^52). The table is open addressing with linear
  * probing over typed arrays, because a Map keyed by doubles boxes every key and was most of the
  * parse time on a million-line mtrace file.
+ *
+ * With `recycle`, an id is born again once it is dead and no name points at it any more (its name
+ * went to a newer block): nothing later in the trace can refer to it then, so the race cannot tell
+ * it from a fresh id. The id space, and every per-id table the race keeps, then follows the names
+ * in the book (about the blocks a heap holds at once) rather than every malloc of the trace, which
+ * is what lets the CLI race a trace of tens of millions of ops in the memory of a small one.
  */
 export class BlockBook {
   private names = new Float64Array(INITIAL_SLOTS);
   private ids = new Int32Array(INITIAL_SLOTS).fill(EMPTY);
   private used = 0;
   private live: Uint8Array = new Uint8Array(INITIAL_SLOTS);
-  /** How many ids have been born, which is also the next id. */
+  /** Ids free to be born again (recycle only), used last in, first out. */
+  private spare = new Int32Array(0);
+  private spareCount = 0;
+  /** The size of the id space: one more than the largest id born so far. */
   count = 0;
+
+  constructor(private readonly recycle = false) {}
 
   /** The latest id born under `name`, or -1 if none ever was. */
   lookup(name: number): number {
@@ -182,7 +193,7 @@ export class BlockBook {
 
   /** A new live id under `name`; whatever id the name held before keeps its own state. */
   bear(name: number): number {
-    const id = this.count++;
+    const id = this.spareCount > 0 ? this.spare[--this.spareCount] : this.count++;
     if (id === this.live.length) this.live = grownBytes(this.live);
     this.live[id] = 1;
     this.rename(name, id);
@@ -196,7 +207,11 @@ export class BlockBook {
   /** Points `name` at `id` (a new block, or one realloc moved to a new address). */
   rename(name: number, id: number): void {
     const slot = this.find(name);
-    if (slot >= 0) { this.ids[slot] = id; return; }
+    if (slot >= 0) {
+      this.orphan(this.ids[slot]);
+      this.ids[slot] = id;
+      return;
+    }
     if ((this.used + 1) * 2 > this.ids.length) this.rehash(this.ids.length * 2);
     const mask = this.ids.length - 1;
     let at = slotOf(name, mask);
@@ -210,6 +225,7 @@ export class BlockBook {
   forget(name: number): void {
     let hole = this.find(name);
     if (hole < 0) return;
+    this.orphan(this.ids[hole]);
     const mask = this.ids.length - 1;
     for (let at = (hole + 1) & mask; this.ids[at] !== EMPTY; at = (at + 1) & mask) {
       const home = slotOf(this.names[at], mask);
@@ -222,6 +238,19 @@ export class BlockBook {
     }
     this.ids[hole] = EMPTY;
     this.used--;
+  }
+
+  // `id` just lost the only name pointing at it (a name holds one id, and an id moves between
+  // names rather than gaining a second). Dead, it can never be referred to again: recycle it.
+  // Live, it is a leaked block (a .rep malloc of a live id) and stays live, so it is never reused.
+  private orphan(id: number): void {
+    if (!this.recycle || this.live[id] === 1) return;
+    if (this.spareCount === this.spare.length) {
+      const grown = new Int32Array(Math.max(1024, this.spare.length * 2));
+      grown.set(this.spare);
+      this.spare = grown;
+    }
+    this.spare[this.spareCount++] = id;
   }
 
   private find(name: number): number {

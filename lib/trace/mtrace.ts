@@ -31,7 +31,7 @@
 //   it as `-`; a `<`/`>` pair of size 0 from a libc that kept a block is a free and a malloc(0).
 
 import { BlockBook, INT32_MAX, LineCursor, countIds } from "./lines.js";
-import { OP_FREE, OP_MALLOC, TraceBuilder, TraceError, type Trace } from "./types.js";
+import { OP_FREE, OP_MALLOC, TraceBuilder, TraceError, type ReaderOptions, type Trace } from "./types.js";
 
 const CODE_AT = 64;
 const CODE_SPACE = 32;
@@ -63,7 +63,7 @@ export function parseMtrace(text: string, name = "trace"): Trace {
  */
 export class MtraceReader {
   private readonly cursor = new LineCursor();
-  private readonly book = new BlockBook();
+  private readonly book: BlockBook;
   /** Addresses too wide for a double (tagged pointers) get negative keys, which no real address has. */
   private readonly wideKeys = new Map<string, number>();
   private readonly out = new TraceBuilder();
@@ -79,6 +79,11 @@ export class MtraceReader {
   private lessText = "";
   private lessStart = 0;
   private lessEnd = 0;
+
+  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook). */
+  constructor(options: ReaderOptions = {}) {
+    this.book = new BlockBook(options.recycleIds === true);
+  }
 
   /** Lines read so far, across every piece. */
   get linesRead(): number {

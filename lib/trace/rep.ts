@@ -21,7 +21,7 @@
 // truncated file. Declaring more ids than are used is harmless and allowed.
 
 import { INT32_MAX, LineCursor, BlockBook, countIds, isDigitCode } from "./lines.js";
-import { OP_FREE, OP_MALLOC, OP_REALLOC, TraceBuilder, TraceError, type Trace } from "./types.js";
+import { OP_FREE, OP_MALLOC, OP_REALLOC, TraceBuilder, TraceError, type ReaderOptions, type Trace } from "./types.js";
 
 const CODE_A = 97;
 const CODE_F = 102;
@@ -60,12 +60,17 @@ export function parseRep(text: string, name = "trace"): Trace {
  */
 export class RepReader {
   private readonly cursor = new LineCursor();
-  private readonly state: RepState = { book: new BlockBook(), out: new TraceBuilder(), dropped: 0 };
+  private readonly state: RepState;
   private header: RepHeader | null = null;
   private readonly numbers: number[] = [];
   private readonly numberLines: number[] = [];
   private readonly numberTexts: string[] = [];
   private opsRead = 0;
+
+  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook). */
+  constructor(options: ReaderOptions = {}) {
+    this.state = { book: new BlockBook(options.recycleIds === true), out: new TraceBuilder(), dropped: 0 };
+  }
 
   /** Lines read so far, across every piece. */
   get linesRead(): number {

@@ -11,7 +11,7 @@
 import { MtraceReader } from "./mtrace.js";
 import { detectTraceFormat, SNIFF_CHARS } from "./parse.js";
 import { RepReader } from "./rep.js";
-import { TraceError, type Trace } from "./types.js";
+import { TraceError, type ReaderOptions, type Trace } from "./types.js";
 
 const BOM = 0xfeff;
 /** No line of either format comes near this; a longer one is not a trace (and would be held whole). */
@@ -19,14 +19,16 @@ export const MAX_LINE_CHARS = 1 << 20;
 
 export class TraceTextParser {
   private readonly name: string;
+  private readonly options: ReaderOptions;
   private reader: MtraceReader | RepReader | null = null;
   /** Text held before the format is known. */
   private head = "";
   /** The partial last line of what has arrived. */
   private rest = "";
 
-  constructor(name = "trace") {
+  constructor(name = "trace", options: ReaderOptions = {}) {
     this.name = name;
+    this.options = options;
   }
 
   /** Parses what it can of the next piece of text. Throws TraceError as soon as a line is bad. */
@@ -83,7 +85,7 @@ export class TraceTextParser {
   private start(): string {
     const text = this.head.charCodeAt(0) === BOM ? this.head.slice(1) : this.head;
     this.head = "";
-    this.reader = detectTraceFormat(text) === "rep" ? new RepReader() : new MtraceReader();
+    this.reader = detectTraceFormat(text) === "rep" ? new RepReader(this.options) : new MtraceReader(this.options);
     return text;
   }
 }

@@ -15,6 +15,16 @@ export interface Trace {
   readonly droppedFrees: number; // frees of addresses never seen allocated (from before tracing began)
 }
 
+/** How a trace reader (parse.ts) numbers blocks. */
+export interface ReaderOptions {
+  /**
+   * Give a new block the id of a dead one that nothing in the trace can name any more, instead
+   * of a fresh id (lines.ts, BlockBook): the same race, with per-id tables the size of the heap
+   * rather than of the whole trace. Off by default, so that a trace's ids stay one per block.
+   */
+  recycleIds?: boolean;
+}
+
 /** A malformed trace: `line` is 1-based, `text` the offending line as it was. */
 export class TraceError extends Error {
   readonly line: number;

@@ -37,11 +37,18 @@ function violations(dirs: string[], rule: (file: string, target: string) => bool
   return bad;
 }
 
-const PUBLIC_API = new Set(["lib/index.js", "lib/arrow.js"]);
+const PUBLIC_API = new Set(["lib/index.js", "lib/arrow.js", "lib/page-api.js"]);
 
 describe("import rules", () => {
-  it("architecture: the CLI, the site (pages, components, loaders, workers) and native/ import lib only through lib/index.ts or lib/arrow.ts", () => {
+  it("architecture: the CLI, the site (pages, components, loaders, workers) and native/ import lib only through lib/index.ts, lib/arrow.ts or lib/page-api.ts", () => {
     expect(violations(["cli", "src", "native"], (_, target) => target.startsWith("lib/") && !PUBLIC_API.has(target))).toEqual([]);
+  });
+
+  it("architecture: lib/page-api.ts is a part of lib/index.ts, the same bindings under the same names", async () => {
+    const pageApi: Record<string, unknown> = await import("../../lib/page-api.js");
+    const api: Record<string, unknown> = await import("../../lib/index.js");
+    expect(Object.keys(pageApi).length).toBeGreaterThan(0);
+    for (const name of Object.keys(pageApi)) expect(api[name], name).toBe(pageApi[name]);
   });
 
   it("architecture: workloads and labs use the allocator contract and registry, never an allocator's own files", () => {

@@ -1,7 +1,7 @@
 // Number formats shared by the workload and methodology pages: bytes in binary units, counts with
 // thousands separators, shares as percentages — the same spelling in prose, tables and chart axes.
 
-import { formatBytes as formatLibBytes } from "../../lib/index.js";
+import { formatBytes as formatLibBytes } from "../../lib/page-api.js";
 
 const COUNT = new Intl.NumberFormat("en-US");
 

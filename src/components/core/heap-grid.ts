@@ -1,7 +1,7 @@
 // Every lane's arena side by side, repainted in place as the scrubber moves (no DOM is rebuilt,
 // so a scrub frame costs a few putImageData calls). Hovering a pixel names its cell state at
 // once, then the block under it — address, size, state, requested bytes — once `inspect` answers.
-import { CELL_STATE_NAMES, GRID_SIDE, cellAt, pixelBytesOf, formatBytes } from "../../lib/index.js";
+import { CELL_STATE_NAMES, GRID_SIDE, cellAt, formatBytes, pixelBytesOf } from "../../lib/page-api.js";
 import type { BlockInfo } from "../worker/race-protocol.js";
 import { frameIndexAt, type RaceView } from "./race-view.js";
 import { heapMap, paintCells } from "./heap-map.js";

@@ -1,6 +1,6 @@
 // A 256×256 heat map of one arena snapshot: one pixel per grid cell, painted straight into
 // ImageData from the packed 2-bit cells, scaled up by CSS with crisp (pixelated) edges.
-import { GRID_SIDE, PACKED_CELL_BYTES } from "../../lib/index.js";
+import { GRID_SIDE, PACKED_CELL_BYTES } from "../../lib/page-api.js";
 import { CELL_RGBA } from "./palette.js";
 
 export interface HeapMapOptions {

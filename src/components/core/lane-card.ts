@@ -1,6 +1,7 @@
 // One allocator's arena at one tick: the heat map, a caption of the op it shows, and the
 // numbers a reader checks against the picture (live, free, largest free run, fragmentation).
-import { formatBytes, type LaneResult } from "../../lib/index.js";
+import { formatBytes } from "../../lib/page-api.js";
+import type { LaneResult } from "../../lib/index.js";
 import { heapMap } from "./heap-map.js";
 
 export interface LaneCardOptions { tick: number; width?: number; title?: string; description?: string }

@@ -4,7 +4,7 @@
 // reserved. The strip's full width is one scale for every lane of the race (the arena's size, or
 // the most any lane had mapped at once if that is more), so the strips compare across lanes and
 // with the arena above them.
-import { formatBytes } from "../../lib/index.js";
+import { formatBytes } from "../../lib/page-api.js";
 import { CELL_COLORS } from "./palette.js";
 import type { RaceView } from "./race-view.js";
 

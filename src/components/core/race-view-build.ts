@@ -1,6 +1,7 @@
 // The build-time races as RaceViews, assembled from the loaders' Arrow tables. Kept apart from
 // race-view.ts so the race worker, which never reads Arrow, does not bundle apache-arrow.
-import { HISTOGRAM_BUCKETS, percentilesOf, type AllocatorName } from "../../lib/index.js";
+import { HISTOGRAM_BUCKETS, percentilesOf } from "../../lib/page-api.js";
+import type { AllocatorName } from "../../lib/index.js";
 import { arrowRows } from "./arrow-rows.js";
 import { tickRowOf, type RaceView } from "./race-view.js";
 

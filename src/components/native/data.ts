@@ -2,7 +2,7 @@
 // charts take, and the few computations on them that are not drawing: which lanes to show, the
 // Pareto front of speed against footprint, footprint series aligned to one scrubber.
 // Pure functions over plain rows, so they are tested under Node.
-import { HISTOGRAM_BUCKETS, percentilesOf } from "../../lib/index.js";
+import { HISTOGRAM_BUCKETS, percentilesOf } from "../../lib/page-api.js";
 
 export type NativeAllocator = "glibc" | "jemalloc" | "mimalloc" | "tcmalloc";
 export const NATIVE_ALLOCATORS: readonly NativeAllocator[] = ["glibc", "jemalloc", "mimalloc", "tcmalloc"];

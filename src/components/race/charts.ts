@@ -2,7 +2,7 @@
 // histograms with p50/p90/p99 marked. The time charts are drawn once per race; moving the rule
 // only moves one absolutely positioned line, so scrubbing never re-renders a Plot.
 import * as Plot from "@observablehq/plot";
-import { HISTOGRAM_BUCKETS, bucketUpperBound, percentilesOf } from "../../lib/index.js";
+import { HISTOGRAM_BUCKETS, bucketUpperBound, percentilesOf } from "../../lib/page-api.js";
 import { LANE_COLORS } from "../core/palette.js";
 import type { RaceView, TickRow } from "../core/race-view.js";
 import { tickRule } from "../core/tick-rule.js";

@@ -1,7 +1,8 @@
 // The lanes of one race, raced by several lane workers, put back together on the page's side: which
 // worker races which lanes, the partial view the page paints while they run, and the merged
 // RaceResult — lanes in the race's order, so it is the sequential race() exactly.
-import { HISTOGRAM_BUCKETS, type LaneResult, type RaceResult } from "../../lib/index.js";
+import { HISTOGRAM_BUCKETS } from "../../lib/page-api.js";
+import type { LaneResult, RaceResult } from "../../lib/index.js";
 import { fromRaceResult, tickRowOf, type LaneView, type RaceView } from "../core/race-view.js";
 import type { LaneAssignment, LaneReply, TickFigures } from "./lane-protocol.js";
 

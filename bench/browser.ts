@@ -1,7 +1,7 @@
 // npm run bench:browser — the site's interactive targets, measured in headless Chromium with the
 // frame-rate limit off:
-//   1. live re-run: a 5-allocator × 20k-op race, from the input event to its first frame painted
-//      (warm: the median of several seed changes after a first run);
+//   1. live re-run: a 6-allocator × 20k-op race, from the input event to every lane's heat map
+//      drawn again and painted (warm: the median of several seed changes after a first run);
 //   2. scrubbing: frames per second while the scrubber moves every frame, and the work one scrub
 //      step costs (seek → every heat map and caption updated);
 //   3. your trace: a 600k-op glibc mtrace file picked in the page, parsed once and raced through
@@ -25,28 +25,58 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function liveRerun(page: Page, base: string): Promise<number[]> {
+// Records, per canvas, when it was last drawn (heat maps are painted with putImageData), so the
+// live re-run's figure is the time until every heat map on screen shows the new race. (An earlier
+// version resolved on the first DOM change in the race card once any heat map was in it: the
+// status line makes one within a few ms of the input, while the old heat maps are still shown, so
+// it reported 11–15 ms for frames that took several times longer.) Plain JavaScript text: tsx
+// would wrap named functions in a helper the page lacks.
+const RECORD_DRAWS = `(() => {
+  const draw = CanvasRenderingContext2D.prototype.putImageData;
+  window.__drawnAt = new WeakMap();
+  window.__afterDraw = null;
+  CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+    const result = draw.apply(this, args);
+    window.__drawnAt.set(this.canvas, performance.now());
+    window.__afterDraw?.();
+    return result;
+  };
+})()`;
+
+// Changes the seed and resolves with the ms until every heat map in the race card has been drawn
+// again after the input, and the browser has painted that frame. The page draws a new grid's
+// canvases before it puts the grid in the card, so this checks after each draw and after each
+// change to the page (no polling loop competing with the page for its main thread).
+const RERUN_SCRIPT = (seed: number) => `new Promise((resolve) => {
+  const input = [...document.querySelectorAll("form")].find((f) => f.querySelector("label")?.textContent.trim() === "seed").querySelector("input[type=number]");
+  const start = performance.now();
+  const observer = new MutationObserver(() => check());
+  const check = () => {
+    const grids = [...document.querySelectorAll(".card .heap-grid canvas")];
+    if (grids.length === 0 || !grids.every((canvas) => (window.__drawnAt.get(canvas) ?? -1) > start)) return;
+    window.__afterDraw = null;
+    observer.disconnect();
+    requestAnimationFrame(() => resolve(performance.now() - start));
+  };
+  window.__afterDraw = check;
+  observer.observe(document.body, { childList: true, subtree: true });
+  input.value = String(${seed});
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+})`;
+
+async function liveRerun(browser: Browser, base: string): Promise<number[]> {
+  // A page of its own, so the recording of draws stays out of the other measurements.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript(RECORD_DRAWS);
   await page.goto(`${base}?stream=larson&mode=live&ops=20000&seed=1`, { waitUntil: "networkidle" });
   await page.waitForFunction(() => /raced in/.test(document.querySelector(".card .race-status")?.textContent ?? ""), null, { timeout: 60_000 });
   const times: number[] = [];
   for (let seed = 2; seed < 2 + ROUNDS + 1; seed++) {
-    const seedInput = await page.getByRole("spinbutton", { name: "seed" }).elementHandle();
-    const ms = await page.evaluate(([input, seed]) => new Promise<number>((resolve) => {
-      const card = document.querySelector(".card")!;
-      const start = performance.now();
-      // The first frame is on screen when a new heat-map grid appears and the browser paints it.
-      const observer = new MutationObserver(() => {
-        if (!card.querySelector(".heap-grid canvas")) return;
-        observer.disconnect();
-        requestAnimationFrame(() => resolve(performance.now() - start));
-      });
-      observer.observe(card, { childList: true, subtree: true });
-      (input as HTMLInputElement).value = String(seed);
-      input!.dispatchEvent(new Event("input", { bubbles: true }));
-    }), [seedInput, seed] as const);
+    const ms = await page.evaluate(RERUN_SCRIPT(seed)) as number;
     if (seed > 2) times.push(ms); // the first change warms the worker up
     await page.waitForFunction(() => /raced in/.test(document.querySelector(".card .race-status")?.textContent ?? ""), null, { timeout: 60_000 });
   }
+  await page.close();
   return times;
 }
 
@@ -146,13 +176,13 @@ async function main(): Promise<void> {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
-    const live = await liveRerun(page, site.url);
+    const live = await liveRerun(browser, site.url);
     const scrub = await scrubbing(page, site.url);
     const traceTimes = await yourTrace(page, site.url, file);
     const first = await indexFirstLoad(browser, site.url);
     console.log("| measurement | median | target |");
     console.log("|---|---:|---:|");
-    console.log(`| live re-run, 5 × 20k ops, input → first frame painted (${live.length} runs) | ${median(live).toFixed(1)} ms | ≤ 10 ms |`);
+    console.log(`| live re-run, 6 × 20k ops, input → every heat map redrawn and painted (${live.length} runs) | ${median(live).toFixed(1)} ms | ≤ 10 ms |`);
     console.log(`| scrubbing, frames per second (limit off) | ${scrub.fps.toFixed(0)} fps | ≥ 60 fps |`);
     console.log(`| scrubbing, work per step (${scrub.stepMs.length} steps) | ${median(scrub.stepMs).toFixed(2)} ms | ≤ 2 ms |`);
     console.log(`| your trace, 600k-op mtrace picked → every lane's first heat map (${traceTimes.firstFrame.length} runs) | ${(median(traceTimes.firstFrame) / 1000).toFixed(2)} s | before the end |`);

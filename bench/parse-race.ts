@@ -1,4 +1,4 @@
-// npm run bench:parse — a 600k-op glibc mtrace file, parsed and raced through all five allocators,
+// npm run bench:parse — a 600k-op glibc mtrace file, parsed and raced through every allocator (six),
 // end to end, the way `npm run race -- --trace FILE --arena auto` and the "Your trace" page do it.
 //
 // The file. Each workload generator's stream (seeded) is written as the text glibc's mtrace() would
@@ -133,7 +133,7 @@ function runParent(): void {
       console.error(`round ${round + 1}/${rounds}`);
     }
 
-    console.log(`\n${ops}-op glibc mtrace files; parse + race(all five allocators, arenaBytes "auto", 64 ticks with frames and check()); ` +
+    console.log(`\n${ops}-op glibc mtrace files; parse + race(every allocator, arenaBytes "auto", 64 ticks with frames and check()); ` +
       `ms of CPU time (user + system), median of ${rounds} runs, each a fresh process, cold; ` +
       `load average ${loadavg().map((x) => x.toFixed(1)).join(" ")} when done; target: parse + race ≤ ${TARGET_MS} ms\n`);
     console.log("| workload | file | arena | read | parse | race | parse + race | same, wall clock | warm parse + race | failures (bump/freelist/segfit/buddy/slab) |");

@@ -9,9 +9,8 @@ import type { LaneAssignment, LaneReply, TickFigures } from "./lane-protocol.js"
 /**
  * One lane worker per core, each racing its share of the lanes in turn. Three per core (every lane
  * at once, the system balancing them) was tried and measured slower on 2 cores (npm run
- * bench:browser): a live re-run's first frame 22 ms against 11, a 600k-op trace 3.5 s against 3.2,
- * because six workers time-sliced on two cores all finish near the end, and each compiles lib and
- * the race engine for itself.
+ * bench:browser): a 600k-op trace 3.5 s against 3.2, because six workers time-sliced on two cores
+ * all finish near the end, and each compiles lib and the race engine for itself.
  */
 export const LANES_PER_CORE = 1;
 

@@ -13,14 +13,16 @@
 // Addresses start at arenaBytes, so they are distinct from every arena offset and free(),
 // realloc() and the race's shadow checker tell them apart with one comparison. What a C library
 // keeps in the mapping's header (its size) is kept here in JS, with each mapping's payload bytes
-// (a Uint8Array of the requested size, so payloads survive a realloc that moves them).
+// (a Uint8Array of the requested size, so payloads survive a realloc that moves them), made the
+// first time someone asks for them: a fresh mapping is zero pages, as the kernel's is, and a race
+// that never reads payloads then allocates and zeroes no buffer per mapping.
 //
 // Sliding threshold (glibc's rule, malloc/malloc.c): freeing a mapped block of s bytes with
 // s <= 32 MiB raises the threshold to s, so a program that keeps allocating and freeing blocks of
 // one large size soon serves them from the heap instead of paying a mapping each time.
 //
 // Invariants (check() verifies each):
-//   mappings sorted by start, disjoint, inside [arenaBytes, MAPPED_LIMIT)
+//   mappings sorted by start, disjoint, inside [arenaBytes, MAPPED_LIMIT); ends[i] = starts[i] + bytes
 //   start % 16 == 0, bytes % PAGE_BYTES == 0, bytes >= HEADER + requested
 //   sum of bytes == mappedBytes <= peakMappedBytes
 
@@ -59,14 +61,15 @@ export function mappedBytesFor(requested: number): number {
   return Math.ceil((MAPPED_HEADER_BYTES + requested) / PAGE_BYTES) * PAGE_BYTES;
 }
 
-/** What the path keeps per mapping (a C library keeps its size in the header slice). */
-interface MappedBlock { bytes: number; requested: number; payload: Uint8Array }
+/** What the path keeps per mapping (a C library keeps its size in the header slice); payload null: all zeros so far. */
+interface MappedBlock { bytes: number; requested: number; payload: Uint8Array | null }
 
 export class LargeObjectPath {
   /** Requests of at least this many bytes are mapped; 0 switches the path off. */
   threshold: number;
   readonly sliding: boolean;
   private readonly starts: number[] = []; // sorted mapping starts
+  private readonly ends: number[] = []; // and each one's end, so first fit reads no map
   private readonly blocks = new Map<number, MappedBlock>(); // start → its mapping
   /** Starts of mappings freed and not mapped again: a free there is a double free, not a stray pointer. */
   private readonly unmapped = new Set<number>();
@@ -94,7 +97,7 @@ export class LargeObjectPath {
     const start = this.findRoom(bytes);
     this.stats.probes++; // the mapping's header slice
     if (start < 0) return -1;
-    this.place(start, { bytes, requested, payload: new Uint8Array(requested) });
+    this.place(start, { bytes, requested, payload: null });
     this.stats.mmaps++;
     return start + MAPPED_HEADER_BYTES;
   }
@@ -137,15 +140,20 @@ export class LargeObjectPath {
       this.place(start, old);
       return -1;
     }
-    const payload = new Uint8Array(size);
-    payload.set(old.payload.subarray(0, Math.min(old.requested, size)));
+    let payload: Uint8Array | null = null;
+    if (old.payload !== null) {
+      payload = new Uint8Array(size);
+      payload.set(old.payload.subarray(0, Math.min(old.requested, size)));
+    }
     this.place(target, { bytes, requested: size, payload });
     return target + MAPPED_HEADER_BYTES;
   }
 
   /** The payload bytes of the live mapped block at `addr` (a view the program may read and write). */
   payloadOf(addr: number): Uint8Array | null {
-    return this.blocks.get(addr - MAPPED_HEADER_BYTES)?.payload ?? null;
+    const block = this.blocks.get(addr - MAPPED_HEADER_BYTES);
+    if (block === undefined) return null;
+    return (block.payload ??= new Uint8Array(block.requested));
   }
 
   walk(visit: (start: number, bytes: number, payload: number, requested: number) => void): void {
@@ -159,13 +167,15 @@ export class LargeObjectPath {
     let end = this.base;
     let bytes = 0;
     let live = 0;
-    for (const start of this.starts) {
+    for (let i = 0; i < this.starts.length; i++) {
+      const start = this.starts[i];
       const block = this.blocks.get(start);
       if (block === undefined) corrupt(start, "every mapping start should have its mapping");
       const { bytes: size, requested, payload } = block;
+      if (this.ends[i] !== start + size) corrupt(start, `a mapping's recorded end should be its start + bytes, ${hex(this.ends[i])} != ${hex(start + size)}`);
       if (start < end) corrupt(start, "mappings should be sorted by start and disjoint");
       if ((start & 15) !== 0 || size % PAGE_BYTES !== 0 || size < MAPPED_HEADER_BYTES + requested) corrupt(start, `a mapping should be 16-aligned, page-rounded and hold its header and ${requested} requested bytes, found ${size} bytes`);
-      if (payload.length !== requested) corrupt(start, "a mapping's payload should hold exactly its requested bytes");
+      if (payload !== null && payload.length !== requested) corrupt(start, "a mapping's payload should hold exactly its requested bytes");
       if (this.unmapped.has(start)) corrupt(start, "a live mapping's start should not be listed as unmapped");
       end = start + size;
       bytes += size;
@@ -180,7 +190,9 @@ export class LargeObjectPath {
 
   // Counterparts: a mapping enters or leaves the sorted starts, the table, the live and mapped bytes.
   private place(start: number, block: MappedBlock): void {
-    this.starts.splice(this.insertionPoint(start), 0, start);
+    const at = this.insertionPoint(start);
+    this.starts.splice(at, 0, start);
+    this.ends.splice(at, 0, start + block.bytes);
     this.blocks.set(start, block);
     this.unmapped.delete(start);
     this.liveBytes += block.requested;
@@ -191,7 +203,9 @@ export class LargeObjectPath {
 
   private take(start: number): MappedBlock {
     const block = this.blocks.get(start)!;
-    this.starts.splice(this.insertionPoint(start), 1);
+    const at = this.insertionPoint(start);
+    this.starts.splice(at, 1);
+    this.ends.splice(at, 1);
     this.blocks.delete(start);
     this.unmapped.add(start);
     this.liveBytes -= block.requested;
@@ -201,10 +215,11 @@ export class LargeObjectPath {
 
   // First fit in address order over the gaps between mappings, as the kernel's mmap finds room.
   private findRoom(bytes: number): number {
+    const starts = this.starts, ends = this.ends;
     let cursor = this.base;
-    for (const start of this.starts) {
-      if (start - cursor >= bytes) return cursor;
-      cursor = start + this.blocks.get(start)!.bytes;
+    for (let i = 0; i < starts.length; i++) {
+      if (starts[i] - cursor >= bytes) return cursor;
+      cursor = ends[i];
     }
     return MAPPED_LIMIT - cursor >= bytes ? cursor : -1;
   }

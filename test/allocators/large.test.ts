@@ -64,6 +64,19 @@ describe.each(WITH_PATH)("%s: the large-object path", (name) => {
     a.check();
   });
 
+  it(`${name}: a mapping's payload is zero bytes until written, before and after a remap`, () => {
+    const a = make({ largeThreshold: 64 * 1024 });
+    const p = a.malloc(100_000);
+    const grown = a.realloc(p, 300_000); // never read or written: its pages are still the kernel's zeros
+    const view = a.mappedPayload!(grown)!;
+    expect(view.length).toBe(300_000);
+    expect(view.every((b) => b === 0)).toBe(true);
+    view.fill(3, 0, 10);
+    const shrunk = a.realloc(grown, 200_000);
+    expect([...a.mappedPayload!(shrunk)!.subarray(0, 12)]).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0]);
+    a.check();
+  });
+
   it(`${name}: growing a mapped block remaps it as mremap does: the footprint never holds both`, () => {
     const a = make({ largeThreshold: 64 * 1024 });
     const p = a.malloc(100_000);

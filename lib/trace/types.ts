@@ -15,7 +15,7 @@ export interface Trace {
   readonly droppedFrees: number; // frees of addresses never seen allocated (from before tracing began)
 }
 
-/** How a trace reader (parse.ts) numbers blocks. */
+/** How a trace reader (mtrace.ts, rep.ts) numbers blocks. */
 export interface ReaderOptions {
   /**
    * Give a new block the id of a dead one that nothing in the trace can name any more, instead

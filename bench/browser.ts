@@ -116,10 +116,14 @@ const SCRUB_SCRIPT = `new Promise((resolve) => {
   requestAnimationFrame(frame);
 })`;
 
-async function yourTrace(page: Page, base: string, file: string): Promise<{ done: number[]; firstFrame: number[] }> {
+// The trace page warms its workers up while the reader looks for a file (warm-up.ts, ~0.3 s on
+// this machine); `pickAfterMs` is how long the reader takes to find one after the page is idle.
+// A second is quick for a person: the main figure. 0 is a file picked at once, during the warm-up.
+async function yourTrace(page: Page, base: string, file: string, pickAfterMs: number): Promise<{ done: number[]; firstFrame: number[] }> {
   const done: number[] = [], firstFrame: number[] = [];
   for (let round = 0; round < 3; round++) {
     await page.goto(`${base}trace`, { waitUntil: "networkidle" });
+    await page.waitForTimeout(pickAfterMs);
     // The first heat map of every lane, seen from inside the page while the race still runs.
     await page.evaluate(() => {
       const card = document.querySelector(".card")!;
@@ -178,7 +182,8 @@ async function main(): Promise<void> {
   try {
     const live = await liveRerun(browser, site.url);
     const scrub = await scrubbing(page, site.url);
-    const traceTimes = await yourTrace(page, site.url, file);
+    const traceTimes = await yourTrace(page, site.url, file, 1000);
+    const tracePickedAtOnce = await yourTrace(page, site.url, file, 0);
     const first = await indexFirstLoad(browser, site.url);
     console.log("| measurement | median | target |");
     console.log("|---|---:|---:|");
@@ -186,7 +191,8 @@ async function main(): Promise<void> {
     console.log(`| scrubbing, frames per second (limit off) | ${scrub.fps.toFixed(0)} fps | ≥ 60 fps |`);
     console.log(`| scrubbing, work per step (${scrub.stepMs.length} steps) | ${median(scrub.stepMs).toFixed(2)} ms | ≤ 2 ms |`);
     console.log(`| your trace, 600k-op mtrace picked → every lane's first heat map (${traceTimes.firstFrame.length} runs) | ${(median(traceTimes.firstFrame) / 1000).toFixed(2)} s | before the end |`);
-    console.log(`| your trace, 600k-op mtrace picked → all lanes raced (${traceTimes.done.length} runs) | ${(median(traceTimes.done) / 1000).toFixed(2)} s | ≤ 1.5 s |`);
+    console.log(`| your trace, 600k-op mtrace picked 1 s after the page is idle → all lanes raced (${traceTimes.done.length} runs) | ${(median(traceTimes.done) / 1000).toFixed(2)} s | ≤ 1.5 s |`);
+    console.log(`| your trace, the same picked as soon as the page is idle, during the warm-up (${tracePickedAtOnce.done.length} runs) | ${(median(tracePickedAtOnce.done) / 1000).toFixed(2)} s | ≤ 1.5 s |`);
     console.log(`| race page, first load: bytes until settled (${first.bytes.length} runs) | ${(median(first.bytes) / 1e6).toFixed(2)} MB | ≤ 1.5 MB |`);
     console.log(`| race page, first load: navigation → every heat map painted (${first.heatMaps.length} runs) | ${(median(first.heatMaps) / 1000).toFixed(2)} s | ≤ 1.5 s |`);
   } finally {

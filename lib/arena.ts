@@ -100,52 +100,64 @@ export function mappedBlocksOf(allocator: { walkMapped?: Allocator["walkMapped"]
 
 const NO_MAPPED_BLOCKS = new Int32Array(0);
 
-// Scratch space reused between snapshots (lib is single-threaded per realm). Most pixels lie wholly
-// inside one block and take its state directly (a native fill); only the at most two pixels a
-// block shares with its neighbours at either end are "mixed" and need byte counts per state.
-const UNSET = 255;
-const MIXED = 254;
+// The snapshot's rasterizer. walk() visits the arena's blocks in address order, each block one to
+// three runs of a state (header, used, reserved, or free), so the pixels fill strictly left to
+// right: a pixel wholly inside one run takes its state directly (a native fill for long runs);
+// the pixel a run ends inside collects byte counts per state until a later run completes it, and
+// then takes the state with the most bytes, ties going header > used > reserved > free. One pass,
+// no per-pixel scratch to clear (an earlier version kept counts for every pixel and resolved the
+// mixed ones after the walk, which cost about as much as the walk itself). Scratch space is reused
+// between snapshots (lib is single-threaded per realm).
 const pixelState = new Uint8Array(GRID_PIXELS);
-const mixedCounts = new Int32Array(GRID_PIXELS * 4);
-const mixedPixels = new Int32Array(GRID_PIXELS);
-let mixedTotal = 0;
+const pixelCounts = new Int32Array(4);
+/** The pixel being filled, the arena offset the runs have reached, and log2 of a pixel's bytes. */
+let rasterPixel = 0;
+let rasterAt = 0;
+let rasterShift = 0;
 
-function addPartial(pixel: number, state: number, bytes: number): void {
-  if (pixelState[pixel] !== MIXED) {
-    pixelState[pixel] = MIXED;
-    const base = pixel * 4;
-    mixedCounts[base] = 0; mixedCounts[base + 1] = 0; mixedCounts[base + 2] = 0; mixedCounts[base + 3] = 0;
-    mixedPixels[mixedTotal++] = pixel;
-  }
-  mixedCounts[pixel * 4 + state] += bytes;
+function startRaster(pixelShift: number): void {
+  rasterPixel = 0;
+  rasterAt = 0;
+  rasterShift = pixelShift;
+  pixelCounts.fill(0);
 }
 
-// Marks [from, to) as `state`: whole pixels at once, the partial ones at its ends by counts.
-function paint(state: number, from: number, to: number, pixelShift: number): void {
-  if (to <= from) return;
-  const pixelBytes = 1 << pixelShift;
-  const first = from >>> pixelShift;
-  const last = (to - 1) >>> pixelShift;
-  if (first === last) {
-    if (to - from === pixelBytes) pixelState[first] = state;
-    else addPartial(first, state, to - from);
-    return;
+// The next run: [rasterAt, to) is `state`.
+function rasterize(state: number, to: number): void {
+  const at = rasterAt;
+  if (to <= at) return;
+  rasterAt = to;
+  const shift = rasterShift;
+  let pixel = rasterPixel;
+  const pixelEnd = (pixel + 1) << shift;
+  if (to < pixelEnd) { pixelCounts[state] += to - at; return; }
+  if (at !== pixel << shift) {
+    // The pixel began in an earlier run: this run completes it.
+    pixelCounts[state] += pixelEnd - at;
+    pixelState[pixel++] = majorityState();
   }
-  let fullFrom = first;
-  let fullTo = last + 1;
-  if ((from & (pixelBytes - 1)) !== 0) { addPartial(first, state, ((first + 1) << pixelShift) - from); fullFrom++; }
-  if ((to & (pixelBytes - 1)) !== 0) { addPartial(last, state, to - (last << pixelShift)); fullTo--; }
-  if (fullTo - fullFrom > 16) pixelState.fill(state, fullFrom, fullTo);
-  else for (let p = fullFrom; p < fullTo; p++) pixelState[p] = state; // short runs: a loop beats the call
+  const whole = to >>> shift; // pixels pixel .. whole-1 lie wholly inside the run
+  if (whole - pixel > 16) pixelState.fill(state, pixel, whole);
+  else for (let p = pixel; p < whole; p++) pixelState[p] = state; // short runs: a loop beats the call
+  rasterPixel = whole;
+  const rest = to - (whole << shift);
+  if (rest > 0) pixelCounts[state] += rest;
+}
+
+// The state with the most bytes in the completed pixel, ties header > used > reserved > free; clears the counts.
+function majorityState(): number {
+  let state = CELL_HEADER;
+  let best = pixelCounts[CELL_HEADER];
+  if (pixelCounts[CELL_USED] > best) { state = CELL_USED; best = pixelCounts[CELL_USED]; }
+  if (pixelCounts[CELL_RESERVED] > best) { state = CELL_RESERVED; best = pixelCounts[CELL_RESERVED]; }
+  if (pixelCounts[CELL_FREE] > best) state = CELL_FREE;
+  pixelCounts[0] = 0; pixelCounts[1] = 0; pixelCounts[2] = 0; pixelCounts[3] = 0;
+  return state;
 }
 
 function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
   const arenaBytes = allocator.arenaBytes;
-  const pixelShift = 31 - Math.clz32(Math.max(1, arenaBytes / GRID_PIXELS));
-  if (cells) {
-    pixelState.fill(UNSET);
-    mixedTotal = 0;
-  }
+  if (cells) startRaster(31 - Math.clz32(Math.max(1, arenaBytes / GRID_PIXELS)));
 
   let usedBytes = 0, headerBytes = 0, reservedBytes = 0, freeBytes = 0;
   let largestFreeRun = 0, currentFreeRun = 0;
@@ -161,13 +173,13 @@ function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
       freeBytes += bytes;
       currentFreeRun += bytes;
       if (currentFreeRun > largestFreeRun) largestFreeRun = currentFreeRun;
-      if (cells) paint(CELL_FREE, start, end, pixelShift);
+      if (cells) rasterize(CELL_FREE, end);
       return;
     }
     currentFreeRun = 0;
     if (requested === 0 && payload === end) {
       headerBytes += bytes;
-      if (cells) paint(CELL_HEADER, start, end, pixelShift);
+      if (cells) rasterize(CELL_HEADER, end);
       return;
     }
     const header = payload - start;
@@ -176,38 +188,21 @@ function survey(allocator: Walkable, cells: Uint8Array | null): ArenaCensus {
     usedBytes += requested;
     reservedBytes += reserved;
     if (cells) {
-      paint(CELL_HEADER, start, payload, pixelShift);
-      paint(CELL_USED, payload, payload + requested, pixelShift);
-      paint(CELL_RESERVED, payload + requested, end, pixelShift);
+      rasterize(CELL_HEADER, payload);
+      rasterize(CELL_USED, payload + requested);
+      rasterize(CELL_RESERVED, end);
     }
   });
   if (cursor !== arenaBytes) {
     throw new HeapError("corrupt", cursor, `${allocator.name}: walk should cover the whole arena: it stopped at 0x${cursor.toString(16)} of 0x${arenaBytes.toString(16)}`);
   }
 
-  if (cells) {
-    resolveMixedPixels();
-    packStates(cells);
-  }
+  if (cells) packStates(cells);
   return {
     usedBytes, headerBytes, reservedBytes, freeBytes, largestFreeRun,
     fragmentation: fragmentationScore(largestFreeRun, freeBytes),
     internalFragmentation: internalFragmentationOf(usedBytes, reservedBytes),
   };
-}
-
-// The majority state of each mixed pixel, ties broken header > used > reserved > free.
-function resolveMixedPixels(): void {
-  for (let i = 0; i < mixedTotal; i++) {
-    const pixel = mixedPixels[i];
-    const base = pixel * 4;
-    let state = CELL_HEADER;
-    let best = mixedCounts[base + CELL_HEADER];
-    if (mixedCounts[base + CELL_USED] > best) { state = CELL_USED; best = mixedCounts[base + CELL_USED]; }
-    if (mixedCounts[base + CELL_RESERVED] > best) { state = CELL_RESERVED; best = mixedCounts[base + CELL_RESERVED]; }
-    if (mixedCounts[base + CELL_FREE] > best) state = CELL_FREE;
-    pixelState[pixel] = state;
-  }
 }
 
 function packStates(cells: Uint8Array): void {

@@ -10,6 +10,7 @@ import { RaceClient, isSuperseded, type LaneProgress } from "../../src/component
 import { RaceAssembly, assignLanes, laneWorkerCount, mergeLaneResults } from "../../src/components/worker/lane-merge.js";
 import { raceLanes, opAtTick } from "../../src/components/worker/lane-race.js";
 import { opLogOf } from "../../src/components/worker/op-log.js";
+import { WARM_UP_OPS } from "../../src/components/worker/warm-up.js";
 import { fromRaceResult, type RaceView } from "../../src/components/core/race-view.js";
 import type { LaneReply } from "../../src/components/worker/lane-protocol.js";
 import type { RaceSetup } from "../../src/components/worker/race-protocol.js";
@@ -117,18 +118,33 @@ describe("lane workers", () => {
     expect(digest(outcome.view)).toEqual(digest(sequentialView(5000)));
   });
 
-  it("lane workers: warm() starts the race worker and the lane workers before the first race, which then uses them", async () => {
-    let raceWorkers = 0;
+  it("lane workers: warm() starts and warms up the race worker and the lane workers before the first race, which then uses them", async () => {
+    const raceWorkers: StandInRaceWorker[] = [];
     const lanes: StandInLaneWorker[] = [];
-    const client = new RaceClient(() => { raceWorkers++; return new StandInRaceWorker(); }, () => {
+    const client = new RaceClient(() => { const worker = new StandInRaceWorker(); raceWorkers.push(worker); return worker; }, () => {
       const worker = new StandInLaneWorker("race");
       lanes.push(worker);
       return worker;
     }, () => 2);
-    client.warm(LANES.length);
-    expect([raceWorkers, lanes.length]).toEqual([1, 2]);
+    client.warm(LANES, 16);
+    client.warm(LANES, 16); // a second call warms nothing twice
+    expect([raceWorkers.length, lanes.length]).toEqual([1, 2]);
     const outcome = await client.race(setupOf(3000), 15);
-    expect([raceWorkers, lanes.length]).toEqual([1, 2]);
+    expect([raceWorkers.length, lanes.length]).toEqual([1, 2]);
+    // Each lane worker raced its own share of the lanes (as the race deals them) over the whole
+    // warm-up stream, once, before the race, whose result the warm-up does not touch.
+    expect(raceWorkers[0].warmUps).toBe(1);
+    expect(lanes.map((worker) => worker.warmedUp)).toEqual([[[WARM_UP_OPS, WARM_UP_OPS, WARM_UP_OPS]], [[WARM_UP_OPS, WARM_UP_OPS, WARM_UP_OPS]]]);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
+  });
+
+  it("lane workers: a lane worker that crashes during its warm-up is replaced, and the first race is unharmed", async () => {
+    const { client, lanes } = clientOf(["crash"], 2);
+    client.warm(LANES, 16);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lanes[0].terminated).toBe(true);
+    const outcome = await client.race(setupOf(3000), 15);
+    expect(lanes).toHaveLength(3);
     expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
   });
 

@@ -4,6 +4,7 @@
 // buffer used after it was transferred fails here as it would in the page.
 import { generateWorkload, type WorkloadName } from "../../lib/index.js";
 import { raceLanes } from "../../src/components/worker/lane-race.js";
+import { warmUpLanes } from "../../src/components/worker/warm-up.js";
 import { opLogOf } from "../../src/components/worker/op-log.js";
 import type { LaneReply, LaneRequest } from "../../src/components/worker/lane-protocol.js";
 import type { WorkerLike } from "../../src/components/worker/superseding.js";
@@ -34,8 +35,11 @@ abstract class StandIn implements WorkerLike {
 
 /** Answers "load" with the op log of the workload the setup names (the race worker's job). */
 export class StandInRaceWorker extends StandIn {
+  /** "warm" requests received (the real worker parses a small trace; warm-up.test.ts covers that). */
+  warmUps = 0;
   handle(message: unknown): void {
     const request = message as WorkerRequest;
+    if (request.type === "warm") this.warmUps++;
     if (request.type !== "load") return;
     const stream = request.setup.stream;
     if (stream.kind !== "workload") throw new Error("the stand-in race worker only generates workloads");
@@ -47,11 +51,18 @@ export class StandInRaceWorker extends StandIn {
 
 /** Runs lane-race.ts on what it is sent, throws on its first message, or never answers. */
 export class StandInLaneWorker extends StandIn {
+  /** The ops each lane of each warm-up raced. */
+  readonly warmedUp: number[][] = [];
   constructor(private readonly behaviour: LaneBehaviour = "race") { super(); }
   handle(message: unknown): void {
     const request = message as LaneRequest;
     if (this.behaviour === "crash") { this.crash("Uncaught RangeError: lane boom"); return; }
     if (this.behaviour === "hang") return;
+    if (request.type === "warm") {
+      // As lane-worker.ts does: race the lanes over the warm-up stream, answering nothing.
+      this.warmedUp.push(warmUpLanes(request.lanes, request.ticks));
+      return;
+    }
     try {
       raceLanes(request.id, request.job, (reply: LaneReply, transfer?: Transferable[]) => this.reply(reply, transfer));
     } catch (error) {

@@ -10,8 +10,10 @@ class StandIn implements WorkerLike {
   onmessage: ((event: MessageEvent) => void) | null = null;
   onerror: ((event: ErrorEvent) => void) | null = null;
   terminated = false;
+  readonly received: unknown[] = [];
   constructor(private readonly behaviour: "answer" | "hang" | "crash") {}
   postMessage(message: { id: number }): void {
+    this.received.push(message);
     queueMicrotask(() => {
       if (this.terminated) return;
       if (this.behaviour === "crash") this.onerror?.({ message: "Uncaught TypeError: x is undefined", preventDefault() {} } as ErrorEvent);
@@ -70,5 +72,15 @@ describe("superseding worker", () => {
     const job = run().then(() => null, (e: unknown) => e);
     runner.terminate();
     expect(isSuperseded(await job)).toBe(true);
+  });
+
+  it("warm(message) starts the worker and posts it the message once; the first job runs on that worker", async () => {
+    const { runner, spawned, run } = runnerOf([]);
+    runner.warm({ type: "warm" });
+    runner.warm({ type: "warm" });
+    expect(spawned).toHaveLength(1);
+    expect(await run()).toBe(1);
+    expect(spawned).toHaveLength(1);
+    expect(spawned[0].received).toEqual([{ type: "warm" }, { id: 1 }]);
   });
 });

@@ -176,7 +176,8 @@ export function distinctColours(page: Page): Promise<number[]> {
 
 /**
  * Makes the first Worker the page starts whose URL contains `urlPart` one that throws `message` on
- * its first message, so a test can watch the page report a crash and recover with the next one.
+ * its first job, so a test can watch the page report a crash and recover with the next one. A
+ * warm-up (the trace page's, sent before any job) is taken without a word, as a real worker does.
  */
 export function crashFirstWorker(page: Page, urlPart: string, message: string): Promise<unknown> {
   return page.addInitScript(({ urlPart, message }) => {
@@ -186,7 +187,7 @@ export function crashFirstWorker(page: Page, urlPart: string, message: string): 
       constructor(url: string | URL, options?: WorkerOptions) {
         if (!crashed && String(url).includes(urlPart)) {
           crashed = true;
-          const source = `self.onmessage = () => { throw new RangeError(${JSON.stringify(message)}); };`;
+          const source = `self.onmessage = (event) => { if (event.data?.type !== "warm") throw new RangeError(${JSON.stringify(message)}); };`;
           super(URL.createObjectURL(new Blob([source], { type: "text/javascript" })), options);
         } else super(url, options);
       }

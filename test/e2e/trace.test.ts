@@ -100,7 +100,12 @@ describe.skipIf(!browser)("the trace page", () => {
       new MutationObserver(() => {
         const status = card.querySelectorAll(".race-status");
         const finished = /parsed and raced/.test(status[status.length - 1]?.textContent ?? "");
-        if (!finished && card.querySelectorAll(".heap-grid canvas").length === lanes && !seen.gridBeforeEnd) { seen.gridBeforeEnd = true; seen.order.push("grid"); }
+        if (!finished && card.querySelectorAll(".heap-grid canvas").length === lanes && !seen.gridBeforeEnd) {
+          seen.gridBeforeEnd = true;
+          seen.order.push("grid");
+          // The partial views and the finished race repaint these canvases in place (heapGridFor).
+          (window as unknown as { firstCanvases: Element[] }).firstCanvases = [...card.querySelectorAll(".heap-grid canvas")];
+        }
         const bars = card.querySelectorAll(".lane-progress progress");
         if (!finished && bars.length) {
           seen.laneBars = Math.max(seen.laneBars, bars.length);
@@ -117,6 +122,10 @@ describe.skipIf(!browser)("the trace page", () => {
     expect(seen.laneBarsMoving).toBe(true);
     // The finished race has every lane, its leaderboard and no leftover progress bars.
     expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    expect(await page.evaluate(() => {
+      const first = (window as unknown as { firstCanvases: Element[] }).firstCanvases;
+      return [...document.querySelectorAll(".card .heap-grid canvas")].every((canvas, i) => canvas === first[i]);
+    })).toBe(true);
     expect(await page.locator(".leaderboard tbody tr").count()).toBe(ALLOCATORS.length);
     expect(await page.locator(".lane-progress").count()).toBe(0);
     expect(log.errors).toEqual([]);

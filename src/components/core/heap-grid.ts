@@ -1,5 +1,7 @@
-// Every lane's arena side by side, repainted in place as the scrubber moves (no DOM is rebuilt,
-// so a scrub frame costs a few putImageData calls). Hovering a pixel names its cell state at
+// Every lane's arena side by side, repainted in place as the scrubber moves and as a race's later
+// views arrive (no DOM is rebuilt, so a scrub frame or a progress frame costs a few putImageData
+// calls; a new canvas costs a 2D context and a first raster, which for six maps every 150 ms of a
+// race took a core's worth of the main thread from the lane workers). Hovering a pixel names its cell state at
 // once, then the block under it — address, size, state, requested bytes — once `inspect` answers.
 import { CELL_STATE_NAMES, GRID_SIDE, cellAt, formatBytes, pixelBytesOf } from "../../lib/page-api.js";
 import type { BlockInfo } from "../worker/race-protocol.js";
@@ -16,6 +18,12 @@ export interface HeapGridOptions {
 export interface HeapGridElement extends HTMLElement {
   /** Repaints every lane at a tick. */
   update(tick: number): void;
+  /**
+   * Shows another view of the same race in place — a later partial view while the lanes race, or
+   * the finished one — repainting only the maps whose frame changed. False (and nothing changed)
+   * when the view cannot be drawn on this grid: other lanes, another arena or strip scale.
+   */
+  show(view: RaceView, options?: HeapGridOptions): boolean;
 }
 
 function hex(n: number): string {
@@ -34,15 +42,17 @@ export function describeBlock(block: BlockInfo): string {
   return head;
 }
 
-export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions = {}): HeapGridElement {
+export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick = 0 }: HeapGridOptions = {}): HeapGridElement {
   const grid = document.createElement("div") as unknown as HeapGridElement;
   grid.className = "heap-grid";
+  let view = initialView;
+  let inspect = initialInspect;
   const pixelBytes = pixelBytesOf(view.arenaBytes);
   const stripScale = mappedStripScale(view);
   let currentTick = tick;
   const panels = view.lanes.map((lane, index) => {
-    const frame = lane.frames[frameIndexAt(lane, currentTick)];
-    const figure = heapMap(frame ?? new Uint8Array(GRID_SIDE * GRID_SIDE / 4), { title: lane.label, caption: "" });
+    const shown = lane.frames[frameIndexAt(lane, currentTick)] ?? null;
+    const figure = heapMap(shown ?? new Uint8Array(GRID_SIDE * GRID_SIDE / 4), { title: lane.label, caption: "" });
     const canvas = figure.querySelector("canvas")!;
     const caption = figure.querySelector("figcaption")!;
     const strip = mappedStrip(stripScale, { label: lane.label });
@@ -51,15 +61,10 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
     tooltip.className = "heap-tooltip";
     tooltip.hidden = true;
     figure.append(tooltip);
-    if (lane.corrupt) {
-      const warning = document.createElement("div");
-      warning.className = "race-error";
-      warning.textContent = `stopped: ${lane.corrupt}`;
-      figure.append(warning);
-    }
     attachHover(canvas, tooltip, index);
     grid.append(figure);
-    return { canvas, caption, strip, shownFrame: -1 };
+    // heapMap painted `shown` already; the strip and caption are filled by the first update.
+    return { figure, canvas, caption, strip, shownCells: shown, shownMapped: null as Int32Array | null | undefined, warning: null as HTMLElement | null };
   });
 
   function attachHover(canvas: HTMLCanvasElement, tooltip: HTMLElement, laneIndex: number): void {
@@ -96,10 +101,22 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
     view.lanes.forEach((lane, i) => {
       const panel = panels[i];
       const f = frameIndexAt(lane, tick);
-      if (lane.frames[f] && panel.shownFrame !== f) {
-        paintCells(panel.canvas, lane.frames[f]);
+      const cells = lane.frames[f];
+      // Frames are compared by content: the finished race brings new arrays for the frames a
+      // partial view already showed, and repainting them all would be the cost this avoids.
+      if (cells && !sameBytes(cells, panel.shownCells)) {
+        paintCells(panel.canvas, cells);
+        panel.shownCells = cells;
+      }
+      if (cells && lane.mappedFrames[f] !== panel.shownMapped) {
         panel.strip.update(lane.mappedFrames[f]);
-        panel.shownFrame = f;
+        panel.shownMapped = lane.mappedFrames[f];
+      }
+      if (lane.corrupt && !panel.warning) {
+        panel.warning = document.createElement("div");
+        panel.warning.className = "race-error";
+        panel.warning.textContent = `stopped: ${lane.corrupt}`;
+        panel.figure.append(panel.warning);
       }
       const row = lane.ticks[Math.min(tick, lane.ticks.length - 1)];
       panel.caption.textContent = row
@@ -107,6 +124,30 @@ export function heapGrid(view: RaceView, { inspect, tick = 0 }: HeapGridOptions 
         : "no snapshot";
     });
   };
+
+  grid.show = (next: RaceView, options: HeapGridOptions = {}) => {
+    const fits = next.arenaBytes === view.arenaBytes && next.lanes.length === view.lanes.length
+      && next.lanes.every((lane, i) => lane.label === view.lanes[i].label && (!view.lanes[i].corrupt || lane.corrupt === view.lanes[i].corrupt))
+      && mappedStripScale(next) === stripScale;
+    if (!fits) return false;
+    view = next;
+    if (options.inspect) inspect = options.inspect;
+    grid.update(options.tick ?? currentTick);
+    return true;
+  };
+
   grid.update(currentTick);
   return grid;
+}
+
+/** `previous` showing `view` when it can (HeapGridElement.show), else a new grid. */
+export function heapGridFor(previous: HeapGridElement | null | undefined, view: RaceView, options: HeapGridOptions = {}): HeapGridElement {
+  return previous?.show(view, options) ? previous : heapGrid(view, options);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  if (a === b) return true;
+  if (!b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -19,7 +19,7 @@ export interface PoolJob {
   previewTick: number;
 }
 
-interface Slot { worker: WorkerLike; busyWith: number | null }
+interface Slot { worker: WorkerLike; busyWith: number | null; warmedUp: boolean }
 
 interface Current {
   id: number;
@@ -67,8 +67,23 @@ export class LanePool {
    * Starts the workers a race of `lanes` lanes will use, so that loading their code overlaps the
    * parse of the stream instead of following it.
    */
-  warm(lanes: number): void {
+  start(lanes: number): void {
     for (let g = 0; g < laneWorkerCount(lanes, this.cores()); g++) this.slotFor(g);
+  }
+
+  /**
+   * Starts the workers a race of `lanes` will use and has each race its share of them over a small
+   * generated stream (warm-up.ts), so their code is compiled and optimized before the first race,
+   * which queues behind the warm-up. Once per worker: a worker started later (after a supersede
+   * or a crash) starts cold, as it would have anyway.
+   */
+  warm(lanes: ReadonlyArray<LaneAssignment["spec"]>, ticks: number): void {
+    assignLanes(lanes.length, laneWorkerCount(lanes.length, this.cores())).forEach((group, g) => {
+      const slot = this.slotFor(g);
+      if (slot.warmedUp) return;
+      slot.warmedUp = true;
+      slot.worker.postMessage({ type: "warm", lanes: group.map((index) => lanes[index]), ticks } satisfies LaneRequest);
+    });
   }
 
   /** Stops the race in progress, if any (rejected as superseded); idle workers stay warm. */
@@ -85,7 +100,7 @@ export class LanePool {
   private slotFor(g: number): Slot {
     let slot = this.slots[g];
     if (!slot) {
-      slot = { worker: this.spawn(), busyWith: null };
+      slot = { worker: this.spawn(), busyWith: null, warmedUp: false };
       this.slots[g] = slot;
       this.connect(slot, g);
     }

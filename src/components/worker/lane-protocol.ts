@@ -15,7 +15,10 @@ export interface LaneJob {
   previewTick: number;
 }
 
-export type LaneRequest = { type: "lanes"; id: number; job: LaneJob };
+export type LaneRequest =
+  | { type: "lanes"; id: number; job: LaneJob }
+  /** Race these lanes over a small generated stream, answering nothing: they are then warm (warm-up.ts). */
+  | { type: "warm"; lanes: Array<LaneAssignment["spec"]>; ticks: number };
 
 /** A tick's figures without its cells (TickRow-shaped, plus mapped bytes). */
 export type TickFigures = Omit<Tick, "cells">;

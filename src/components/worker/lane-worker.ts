@@ -2,12 +2,18 @@
 // once by the race worker, and reports ticks and results as they come (lane-race.ts). One lane per
 // worker runs the lanes of a race on every core, and keeps the engine's call sites monomorphic.
 import { raceLanes } from "./lane-race.js";
+import { warmUpLanes } from "./warm-up.js";
 import type { LaneReply, LaneRequest } from "./lane-protocol.js";
 
 const post = (reply: LaneReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
 
 self.onmessage = (event: MessageEvent<LaneRequest>) => {
   const request = event.data;
+  if (request.type === "warm") {
+    // Nobody waits for a warm-up: a failure costs only the head start, and is left for the console.
+    try { warmUpLanes(request.lanes, request.ticks); } catch (error) { console.warn("lane worker warm-up failed:", error); }
+    return;
+  }
   try {
     raceLanes(request.id, request.job, post);
   } catch (error) {

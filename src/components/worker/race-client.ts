@@ -56,7 +56,7 @@ export class RaceClient {
     const started = performance.now();
     const generation = ++this.generation;
     this.lanes.supersede(); // lanes still racing the old setup stop now, not when the new one is loaded
-    this.lanes.warm(setup.lanes.length);
+    this.lanes.start(setup.lanes.length);
     const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory() }), (reply) => {
       switch (reply.type) {
         case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
@@ -95,13 +95,15 @@ export class RaceClient {
   }
 
   /**
-   * Starts the race worker and the lane workers a race of `lanes` lanes will use while the page is
-   * idle (before a file is picked), so their start-up — every worker loads and compiles lib — is
-   * not on the first race's path.
+   * Starts the race worker and the lane workers a race of `lanes` will use while the page is idle
+   * (before a file is picked), and warms them up (warm-up.ts): the race worker parses a small
+   * generated trace, each lane worker races its lanes over one. Their start-up and their JIT's
+   * first passes are then off the first race's path, which queues behind the warm-up if it
+   * comes sooner.
    */
-  warm(lanes: number): void {
-    this.races.warm();
-    this.lanes.warm(lanes);
+  warm(lanes: RaceSetup["lanes"], ticks: number): void {
+    this.races.warm({ type: "warm" } satisfies WorkerRequest);
+    this.lanes.warm(lanes, ticks);
   }
 
   inspect(setup: RaceSetup, lane: number, op: number, address: number): Promise<BlockOutcome> {

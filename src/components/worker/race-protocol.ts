@@ -17,7 +17,9 @@ export interface RaceSetup {
 export type WorkerRequest =
   /** Generate or parse the stream and send its op log back (shared memory when `share`). */
   | { type: "load"; id: number; setup: RaceSetup; share: boolean }
-  | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number };
+  | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number }
+  /** Parse a small generated trace, answering nothing: the parser is then warm for the reader's file (warm-up.ts). */
+  | { type: "warm" };
 
 export interface BlockInfo { start: number; bytes: number; payload: number; requested: number; state: BlockKind }
 

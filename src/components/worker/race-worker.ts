@@ -6,6 +6,10 @@ import {
 } from "../../lib/index.js";
 import { canShareMemory, opLogOf, type OpLog } from "./op-log.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
+import { warmUpParser } from "./warm-up.js";
+
+/** How often the parse of a dropped file reports how far it is. */
+const PROGRESS_INTERVAL_MS = 100;
 
 let cachedKey = "";
 let cachedTrace: Trace | null = null;
@@ -31,8 +35,11 @@ async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
       const total = stream.file.size;
       let reported = -Infinity;
       trace = await parseTraceChunks(readableChunks(stream.file.stream()), stream.name, (done) => {
-        if (done - reported < total / 100) return; // a message per percent, not per 64 KiB chunk
-        reported = done;
+        // A message every PROGRESS_INTERVAL_MS, not per 64 KiB chunk: each one re-renders the page's
+        // race status on the main thread, which shares the cores with this parse.
+        const now = performance.now();
+        if (now - reported < PROGRESS_INTERVAL_MS) return;
+        reported = now;
         post({ type: "progress", id, phase: "parsing", done, total });
       });
     } else {
@@ -89,6 +96,11 @@ async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: numb
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (request.type === "warm") {
+    // Nobody waits for a warm-up: a failure costs only the head start, and is left for the console.
+    warmUpParser().catch((error) => console.warn("race worker warm-up failed:", error));
+    return;
+  }
   try {
     if (request.type === "load") await load(request.id, request.setup, request.share);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);

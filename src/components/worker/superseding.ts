@@ -42,9 +42,16 @@ export class SupersedingWorker<Reply extends { id: number }> {
     });
   }
 
-  /** Starts the worker before its first job, so that loading its code is not on that job's path. */
-  warm(): void {
-    this.worker ??= this.connect(this.spawn());
+  /**
+   * Starts the worker before its first job, so that loading its code is not on that job's path,
+   * and posts `message`, if given, to the worker it starts: work that is not a job (nothing waits
+   * for it, nothing supersedes it), such as a warm-up the first job then queues behind. A worker
+   * already running gets nothing.
+   */
+  warm(message?: unknown): void {
+    if (this.worker) return;
+    this.worker = this.connect(this.spawn());
+    if (message !== undefined) this.worker.postMessage(message);
   }
 
   /** Stops everything: the page moved on. */

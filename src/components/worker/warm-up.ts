@@ -1,0 +1,40 @@
+// What the trace page's workers do while the reader looks for a file: run the code the real race
+// will run — the mtrace parser over a file's chunks, the lanes' allocators and the race engine
+// with frames and checks — on a small generated stream, so that it is compiled and optimized
+// before the reader's trace arrives. A cold worker spent ~0.5–1 s of a 600k-op trace's 3 s on
+// compiling and tiering up (bench/README.md, "the trace page warms its workers up").
+import { formatMtrace, generateWorkload, parseTraceChunks, readableChunks, resolveArenaBytes, type LaneSpec } from "../../lib/index.js";
+import { raceLanes } from "./lane-race.js";
+import { opLogOf } from "./op-log.js";
+
+/** Big enough for every hot loop to reach the optimizing tier, small enough to take ~0.1 s cold. */
+export const WARM_UP_OPS = 20_000;
+const WARM_UP_WORKLOAD = "redis_cache";
+
+function warmUpTrace() {
+  return generateWorkload(WARM_UP_WORKLOAD, { seed: 1, ops: WARM_UP_OPS });
+}
+
+/** Parses a generated mtrace file as a dropped file is parsed (a Blob's stream); resolves with its op count. */
+export async function warmUpParser(): Promise<number> {
+  const text = formatMtrace(warmUpTrace(), { caller: "./warm-up:[0x401000]" });
+  const trace = await parseTraceChunks(readableChunks(new Blob([text]).stream()), "warm-up");
+  return trace.length;
+}
+
+/**
+ * Races `lanes` over a generated stream exactly as a lane worker races a job (raceLanes, preview
+ * and all), with nowhere to post to; returns the ops each lane raced.
+ */
+export function warmUpLanes(lanes: ReadonlyArray<Pick<LaneSpec, "allocator" | "label" | "options">>, ticks: number): number[] {
+  const trace = warmUpTrace();
+  const raced: number[] = lanes.map(() => 0);
+  raceLanes(0, {
+    log: opLogOf(trace), arenaBytes: resolveArenaBytes(trace, "auto"), ticks, previewTick: ticks - 1,
+    lanes: lanes.map((spec, index) => ({ index, spec })),
+  }, (reply) => {
+    if (reply.type === "lane") raced[reply.index] = reply.lane.opsRun;
+    if (reply.type === "error") throw new Error(reply.message);
+  });
+  return raced;
+}

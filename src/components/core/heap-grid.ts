@@ -64,7 +64,7 @@ export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick 
     attachHover(canvas, tooltip, index);
     grid.append(figure);
     // heapMap painted `shown` already; the strip and caption are filled by the first update.
-    return { figure, canvas, caption, strip, shownCells: shown, shownMapped: null as Int32Array | null | undefined, warning: null as HTMLElement | null };
+    return { figure, canvas, caption, strip, shownCells: shown, shownView: view, shownMapped: null as Int32Array | null | undefined, warning: null as HTMLElement | null };
   });
 
   function attachHover(canvas: HTMLCanvasElement, tooltip: HTMLElement, laneIndex: number): void {
@@ -102,12 +102,13 @@ export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick 
       const panel = panels[i];
       const f = frameIndexAt(lane, tick);
       const cells = lane.frames[f];
-      // Frames are compared by content: the finished race brings new arrays for the frames a
-      // partial view already showed, and repainting them all would be the cost this avoids.
-      if (cells && !sameBytes(cells, panel.shownCells)) {
+      // Frames of another view are compared by content: the finished race brings new arrays for
+      // the frames a partial view already showed, and repainting them all is the cost this
+      // avoids. A scrub step (same view) compares nothing.
+      if (cells && cells !== panel.shownCells && (view === panel.shownView || !sameBytes(cells, panel.shownCells))) {
         paintCells(panel.canvas, cells);
-        panel.shownCells = cells;
       }
+      if (cells) { panel.shownCells = cells; panel.shownView = view; }
       if (cells && lane.mappedFrames[f] !== panel.shownMapped) {
         panel.strip.update(lane.mappedFrames[f]);
         panel.shownMapped = lane.mappedFrames[f];

@@ -1,8 +1,8 @@
 // Every lane's arena side by side, repainted in place as the scrubber moves and as a race's later
 // views arrive (no DOM is rebuilt, so a scrub frame or a progress frame costs a few putImageData
-// calls; a new canvas costs a 2D context and a first raster, which for six maps every 150 ms of a
-// race took a core's worth of the main thread from the lane workers). Hovering a pixel names its cell state at
-// once, then the block under it — address, size, state, requested bytes — once `inspect` answers.
+// calls; new canvases for six maps every 150 ms cost a 600k-op race ~0.3 s of main thread, on the
+// cores the lane workers need). Hovering a pixel names its cell state at once, then the block
+// under it — address, size, state, requested bytes — once `inspect` answers.
 import { CELL_STATE_NAMES, GRID_SIDE, cellAt, formatBytes, pixelBytesOf } from "../../lib/page-api.js";
 import type { BlockInfo } from "../worker/race-protocol.js";
 import { frameIndexAt, type RaceView } from "./race-view.js";

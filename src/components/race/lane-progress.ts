@@ -1,8 +1,9 @@
 // One progress bar per lane while a race runs in the lane workers: how many ops each lane has
 // raced, updated in place as the workers report (no DOM is rebuilt per report). Reports come with
 // every tick of every lane, hundreds a second; the bars take the latest at most every
-// REPAINT_INTERVAL_MS: a page repainted at 60 frames a second for its progress bars spent ~0.3 s
-// of main thread (style, layout, paint) per second of race, time the lane workers needed on two cores.
+// REPAINT_INTERVAL_MS. Set on every report they cost a 600k-op race ~150 ms of main-thread script
+// (a CPU profile; ~40 ms now), plus the style and layout of each frame, on the cores the lane
+// workers need.
 import type { LaneProgress } from "../worker/race-client.js";
 
 const REPAINT_INTERVAL_MS = 100;

@@ -1,6 +1,7 @@
-// A lane worker: races the lanes the race client hands it (usually one) over an op log parsed
-// once by the race worker, and reports ticks and results as they come (lane-race.ts). One lane per
-// worker runs the lanes of a race on every core, and keeps the engine's call sites monomorphic.
+// A lane worker: races the lanes the race client hands it (one per worker when there are cores
+// enough, three each for six lanes on two cores) over an op log parsed once by the race worker,
+// and reports ticks and results as they come (lane-race.ts). Before its first race it may be
+// asked to warm up (warm-up.ts), which it does without a reply.
 import { raceLanes } from "./lane-race.js";
 import { warmUpLanes } from "./warm-up.js";
 import type { LaneReply, LaneRequest } from "./lane-protocol.js";

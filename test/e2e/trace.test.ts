@@ -103,7 +103,7 @@ describe.skipIf(!browser)("the trace page", () => {
         if (!finished && card.querySelectorAll(".heap-grid canvas").length === lanes && !seen.gridBeforeEnd) {
           seen.gridBeforeEnd = true;
           seen.order.push("grid");
-          // The partial views and the finished race repaint these canvases in place (heapGridFor).
+          // The partial views and the finished race repaint these canvases in place (heapGridKeeper).
           (window as unknown as { firstCanvases: Element[] }).firstCanvases = [...card.querySelectorAll(".heap-grid canvas")];
         }
         const bars = card.querySelectorAll(".lane-progress progress");

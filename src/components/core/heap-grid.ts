@@ -113,11 +113,15 @@ export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick 
         panel.strip.update(lane.mappedFrames[f]);
         panel.shownMapped = lane.mappedFrames[f];
       }
+      // The warning follows the view shown: a later race on this grid may have no corrupt lane.
       if (lane.corrupt && !panel.warning) {
         panel.warning = document.createElement("div");
         panel.warning.className = "race-error";
-        panel.warning.textContent = `stopped: ${lane.corrupt}`;
         panel.figure.append(panel.warning);
+      }
+      if (panel.warning) {
+        panel.warning.hidden = !lane.corrupt;
+        panel.warning.textContent = lane.corrupt ? `stopped: ${lane.corrupt}` : "";
       }
       const row = lane.ticks[Math.min(tick, lane.ticks.length - 1)];
       panel.caption.textContent = row
@@ -128,7 +132,7 @@ export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick 
 
   grid.show = (next: RaceView, options: HeapGridOptions = {}) => {
     const fits = next.arenaBytes === view.arenaBytes && next.lanes.length === view.lanes.length
-      && next.lanes.every((lane, i) => lane.label === view.lanes[i].label && (!view.lanes[i].corrupt || lane.corrupt === view.lanes[i].corrupt))
+      && next.lanes.every((lane, i) => lane.label === view.lanes[i].label)
       && mappedStripScale(next) === stripScale;
     if (!fits) return false;
     view = next;
@@ -141,9 +145,14 @@ export function heapGrid(initialView: RaceView, { inspect: initialInspect, tick 
   return grid;
 }
 
-/** `previous` showing `view` when it can (HeapGridElement.show), else a new grid. */
-export function heapGridFor(previous: HeapGridElement | null | undefined, view: RaceView, options: HeapGridOptions = {}): HeapGridElement {
-  return previous?.show(view, options) ? previous : heapGrid(view, options);
+/**
+ * A page's one heat-map grid for a sequence of views (partial views, the finished race, the next
+ * race): each call shows `view` on the grid it returned last when it fits (HeapGridElement.show),
+ * else returns a new grid.
+ */
+export function heapGridKeeper(): (view: RaceView, options?: HeapGridOptions) => HeapGridElement {
+  let shown: HeapGridElement | null = null;
+  return (view, options = {}) => (shown = shown?.show(view, options) ? shown : heapGrid(view, options));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {

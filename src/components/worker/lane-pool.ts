@@ -19,7 +19,7 @@ export interface PoolJob {
   previewTick: number;
 }
 
-interface Slot { worker: WorkerLike; busyWith: number | null; warmedUp: boolean }
+interface Slot { worker: WorkerLike; busyWith: number | null }
 
 interface Current {
   id: number;
@@ -74,15 +74,13 @@ export class LanePool {
   /**
    * Starts the workers a race of `lanes` will use and has each race its share of them over a small
    * generated stream (warm-up.ts), so their code is compiled and optimized before the first race,
-   * which queues behind the warm-up. Once per worker: a worker started later (after a supersede
-   * or a crash) starts cold, as it would have anyway.
+   * which queues behind the warm-up. Only workers it starts warm up (as SupersedingWorker.warm): a
+   * worker already running, or started later after a supersede or a crash, stays as it is.
    */
   warm(lanes: ReadonlyArray<LaneAssignment["spec"]>, ticks: number): void {
     assignLanes(lanes.length, laneWorkerCount(lanes.length, this.cores())).forEach((group, g) => {
-      const slot = this.slotFor(g);
-      if (slot.warmedUp) return;
-      slot.warmedUp = true;
-      slot.worker.postMessage({ type: "warm", lanes: group.map((index) => lanes[index]), ticks } satisfies LaneRequest);
+      if (this.slots[g]) return;
+      this.slotFor(g).worker.postMessage({ type: "warm", lanes: group.map((index) => lanes[index]), ticks } satisfies LaneRequest);
     });
   }
 
@@ -100,7 +98,7 @@ export class LanePool {
   private slotFor(g: number): Slot {
     let slot = this.slots[g];
     if (!slot) {
-      slot = { worker: this.spawn(), busyWith: null, warmedUp: false };
+      slot = { worker: this.spawn(), busyWith: null };
       this.slots[g] = slot;
       this.connect(slot, g);
     }

@@ -2,12 +2,10 @@
 // memory follows the op log, not the file, so a trace of several GB opens (the whole text as one
 // string would stop at V8's ~512 MiB limit).
 //
-// Each read is cut after its last line break and the bytes after it are moved to the front for
-// the next read: the parser then gets whole lines (no partial line joined onto the next chunk),
-// and a UTF-8 sequence is never split, since "\n" is never part of one. Buffer's UTF-8 decoding of
-// such pieces is several times faster than a streaming TextDecoder (the CLI's parse of a 600k-op
-// mtrace spent most of its time in TextDecoder and in joining partial lines).
-import { isAscii } from "node:buffer";
+// The parser reads bytes as they are (nothing is decoded). Each read is cut after its last line
+// break and the bytes after it are moved to the front for the next read, so the parser gets whole
+// lines and never has to join a partial line onto the next chunk; a chunk with no line break at
+// all goes over whole, and the parser holds it until its line ends.
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { TraceTextParser, type ReaderOptions, type Trace } from "../lib/index.js";
@@ -36,12 +34,10 @@ export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParse
     let held = 0;
     for (;;) {
       if (held === chunkBytes) {
-        // A whole chunk without a line break: hand it over as it is (the parser holds the partial
-        // line, and rejects one longer than any trace line), keeping an incomplete UTF-8 tail.
-        const cut = completeUtf8Length(buffer, held);
-        parser.push(decode(buffer, cut));
-        buffer.copy(buffer, 0, cut, held);
-        held -= cut;
+        // A whole chunk without a line break: the parser copies what it must keep (and rejects a
+        // line longer than any trace line).
+        parser.push(buffer.subarray(0, held));
+        held = 0;
       }
       let n: number;
       try {
@@ -54,32 +50,15 @@ export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParse
       const cut = buffer.lastIndexOf(NEWLINE, end - 1) + 1;
       held = end;
       if (cut === 0) continue;
-      parser.push(decode(buffer, cut));
+      parser.push(buffer.subarray(0, cut));
       buffer.copy(buffer, 0, cut, end);
       held = end - cut;
       afterChunk(parser);
     }
-    // The last line, if the file does not end with a line break (a cut-off UTF-8 sequence there
-    // decodes to U+FFFD, as a TextDecoder's final decode() would).
-    parser.push(decode(buffer, held));
+    // The last line, if the file does not end with a line break.
+    parser.push(buffer.subarray(0, held));
     return { parser, trace: parser.finish() };
   } finally {
     closeSync(fd);
   }
-}
-
-// Traces are nearly always ASCII, and ASCII bytes read as Latin-1 are the same string, made by a
-// plain copy: checking and copying costs a fraction of UTF-8 decoding.
-function decode(buffer: Buffer, end: number): string {
-  return isAscii(buffer.subarray(0, end)) ? buffer.toString("latin1", 0, end) : buffer.toString("utf8", 0, end);
-}
-
-/** The length of bytes[0, end) without a UTF-8 sequence cut off at its end. */
-export function completeUtf8Length(bytes: Uint8Array, end: number): number {
-  // Back over at most three continuation bytes (10xxxxxx) to the sequence's lead byte.
-  let lead = end - 1;
-  while (lead > 0 && end - lead < 4 && (bytes[lead] & 0xc0) === 0x80) lead--;
-  const byte = bytes[lead];
-  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-  return lead + length > end ? lead : end;
 }

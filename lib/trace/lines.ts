@@ -1,5 +1,6 @@
-// What the two text parsers share: a cursor that walks a trace line by line over char codes (a
-// million-line file never becomes an array of strings), number readers that leave their result in
+// What the two text parsers share: a cursor that walks a trace line by line over its UTF-8 bytes
+// (a million-line file never becomes an array of strings, and the bytes a file or stream delivers
+// are read as they are, never decoded: in the page, decoding cost a quarter of the parse), number readers that leave their result in
 // a field rather than allocating a token, and the book that turns a program's names for blocks
 // (.rep ids, mtrace addresses) into dense trace ids that are born once and may die.
 
@@ -8,6 +9,7 @@ import { TraceError, type Trace } from "./types.js";
 export const INT32_MAX = 0x7fffffff;
 
 const TAB = 9;
+const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const DIGIT_0 = 48;
@@ -18,6 +20,10 @@ const UPPER_A = 65;
 const UPPER_F = 70;
 const LOWER_X = 120;
 const UPPER_X = 88;
+
+const NO_BYTES = new Uint8Array(0);
+/** Decodes the few pieces of a trace that become text; bad bytes read as U+FFFD, as a TextDecoder stream would. */
+const utf8 = new TextDecoder("utf-8");
 
 // Past 13 hex digits (52 bits) a double no longer holds every address exactly.
 const EXACT_HEX_DIGITS = 13;
@@ -38,12 +44,14 @@ function hexValue(code: number): number {
 }
 
 /**
- * A cursor over the lines of a text. `start`/`end` bound the current line without its "\r\n";
- * positions are indexes into `text`, so readers work in place and return the position after
- * what they consumed, or -1 when the text there is not what they read.
+ * A cursor over the lines of a trace's bytes. `start`/`end` bound the current line without its
+ * "\r\n"; positions are byte offsets into `bytes`, so readers work in place and return the position
+ * after what they consumed, or -1 when the bytes there are not what they read. Every byte both
+ * formats read is ASCII, and no byte of a multi-byte UTF-8 sequence is, so a reader never mistakes
+ * part of one (in a caller's path, say) for a token; text is decoded only for error messages.
  */
 export class LineCursor {
-  text: string;
+  bytes: Uint8Array;
   line = 0;
   start = 0;
   end = 0;
@@ -53,30 +61,32 @@ export class LineCursor {
   hexDigits = 0;
   private nextStart = 0;
 
-  constructor(text = "") {
-    this.text = text;
+  constructor(bytes: Uint8Array = NO_BYTES) {
+    this.bytes = bytes;
   }
 
   /**
-   * Continues with the next piece of a text that arrives in pieces (stream.ts): the lines of
-   * `text` follow the lines already read, and line numbers go on counting. A piece must end at a
+   * Continues with the next piece of a trace that arrives in pieces (stream.ts): the lines of
+   * `bytes` follow the lines already read, and line numbers go on counting. A piece must end at a
    * line break unless it is the last one.
    */
-  load(text: string): void {
-    this.text = text;
+  load(bytes: Uint8Array): void {
+    this.bytes = bytes;
     this.nextStart = 0;
   }
 
   /** Moves to the next line; false past the last one (a final "\n" does not open another line). */
   advance(): boolean {
-    const text = this.text;
-    if (this.nextStart >= text.length) return false;
+    const bytes = this.bytes;
+    if (this.nextStart >= bytes.length) return false;
     const start = this.nextStart;
-    let newline = text.indexOf("\n", start);
-    if (newline < 0) newline = text.length;
+    // A plain loop: TypedArray indexOf is a call into the runtime, dearer than a line's bytes.
+    const length = bytes.length;
+    let newline = start;
+    while (newline < length && bytes[newline] !== LF) newline++;
     this.nextStart = newline + 1;
     let end = newline;
-    if (end > start && text.charCodeAt(end - 1) === CR) end--;
+    if (end > start && bytes[end - 1] === CR) end--;
     this.start = start;
     this.end = end;
     this.line++;
@@ -85,7 +95,12 @@ export class LineCursor {
 
   /** The current line as it was written, for error messages. */
   lineText(): string {
-    return this.text.slice(this.start, this.end);
+    return this.textOf(this.start, this.end);
+  }
+
+  /** Bytes [from, to) of the current piece as text (for messages and the rare token kept as text). */
+  textOf(from: number, to: number): string {
+    return utf8.decode(this.bytes.subarray(from, to));
   }
 
   fail(message: string): never {
@@ -94,23 +109,23 @@ export class LineCursor {
 
   skipBlanks(pos: number): number {
     const end = this.end;
-    while (pos < end && isBlankCode(this.text.charCodeAt(pos))) pos++;
+    while (pos < end && isBlankCode(this.bytes[pos])) pos++;
     return pos;
   }
 
   /** True at the end of the line or before a blank: where a token must stop. */
   atTokenEnd(pos: number): boolean {
-    return pos >= this.end || isBlankCode(this.text.charCodeAt(pos));
+    return pos >= this.end || isBlankCode(this.bytes[pos]);
   }
 
   /** Reads unsigned decimal digits; the value may be inexact past 2^53, which callers reject anyway. */
   readDecimal(pos: number): number {
     const end = this.end;
-    const text = this.text;
+    const bytes = this.bytes;
     let value = 0;
     let at = pos;
     while (at < end) {
-      const code = text.charCodeAt(at);
+      const code = bytes[at];
       if (code < DIGIT_0 || code > DIGIT_9) break;
       value = value * 10 + (code - DIGIT_0);
       at++;
@@ -122,10 +137,10 @@ export class LineCursor {
 
   /** Reads what C's `%#lx` and `%p` print: `0x` and hex digits, or a lone `0`. */
   readHex(pos: number): number {
-    const text = this.text;
+    const bytes = this.bytes;
     const end = this.end;
-    if (pos >= end || text.charCodeAt(pos) !== DIGIT_0) return -1;
-    const x = pos + 1 < end ? text.charCodeAt(pos + 1) : 0;
+    if (pos >= end || bytes[pos] !== DIGIT_0) return -1;
+    const x = pos + 1 < end ? bytes[pos + 1] : 0;
     if (x !== LOWER_X && x !== UPPER_X) {
       this.value = 0;
       this.hexDigits = 0;
@@ -135,7 +150,7 @@ export class LineCursor {
     let value = 0;
     let digits = 0;
     while (at < end) {
-      const digit = hexValue(text.charCodeAt(at));
+      const digit = hexValue(bytes[at]);
       if (digit < 0) break;
       value = value * 16 + digit;
       if (value > 0) digits++;

@@ -42,6 +42,9 @@ const CODE_GREATER = 62;
 const CODE_BANG = 33;
 const CODE_EQUALS = 61;
 const CODE_OPEN_PAREN = 40;
+const CODE_CLOSE_BRACKET = 93;
+const CODE_LF = 10;
+const CODE_CR = 13;
 
 const USAGE_MALLOC = "+ <address> <size>";
 const USAGE_FREE = "- <address>";
@@ -49,17 +52,10 @@ const USAGE_OLD = "< <address>";
 const USAGE_NEW = "> <address> <size>";
 const USAGE_FAILED = "! <address> <size>";
 
-/** Parses glibc mtrace text; throws TraceError naming the line on anything malformed. */
-export function parseMtrace(text: string, name = "trace"): Trace {
-  const reader = new MtraceReader();
-  reader.read(text);
-  return reader.finish(name);
-}
-
 /**
- * Reads mtrace text piece by piece (each piece whole lines, but the last): `read` as many times as
+ * Reads mtrace bytes piece by piece (each piece whole lines, but the last): `read` as many times as
  * there are pieces, then `finish`. The "<" of a realloc and its ">" may fall in different pieces,
- * so a "<" is held until the next line arrives.
+ * so a "<" is held until the next line arrives. (parseTrace, parse.ts, reads text.)
  */
 export class MtraceReader {
   private readonly cursor = new LineCursor();
@@ -76,9 +72,8 @@ export class MtraceReader {
   private lessNil = false;
   private lessAddress = 0;
   private lessLine = 0;
+  /** The "<" line's text, kept only when its piece ends before the ">" (the piece may be reused). */
   private lessText = "";
-  private lessStart = 0;
-  private lessEnd = 0;
 
   /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook). */
   constructor(options: ReaderOptions = {}) {
@@ -90,14 +85,15 @@ export class MtraceReader {
     return this.cursor.line;
   }
 
-  read(text: string): void {
+  read(bytes: Uint8Array): void {
     const cursor = this.cursor;
-    cursor.load(text);
+    cursor.load(bytes);
     while (cursor.advance()) {
       const pos = cursor.skipBlanks(cursor.start);
       if (this.lessPending) this.readGreater(pos);
       else if (pos !== cursor.end) this.readLine(this.findOp(pos));
     }
+    if (this.lessPending) this.lessText = cursor.lineText();
   }
 
   /** The ops read since the last call (TraceBuilder.drain); finish() returns only what follows. */
@@ -115,7 +111,7 @@ export class MtraceReader {
   }
 
   private readLine(at: number): void {
-    const op = this.cursor.text.charCodeAt(at);
+    const op = this.cursor.bytes[at];
     if (op === CODE_PLUS) this.readMalloc(at + 1);
     else if (op === CODE_MINUS) this.readFree(at + 1);
     else if (op === CODE_LESS) this.readRealloc(at + 1);
@@ -128,7 +124,7 @@ export class MtraceReader {
   /** Skips the `@ CALLER ` prefix if there is one; the op char must then stand alone. */
   private findOp(pos: number): number {
     const cursor = this.cursor;
-    const hasCaller = cursor.text.charCodeAt(pos) === CODE_AT && cursor.atTokenEnd(pos + 1);
+    const hasCaller = cursor.bytes[pos] === CODE_AT && cursor.atTokenEnd(pos + 1);
     const at = hasCaller ? this.skipCaller(pos + 1) : pos;
     if (!cursor.atTokenEnd(at + 1)) this.failUnknownOp(at);
     return at;
@@ -139,7 +135,9 @@ export class MtraceReader {
   // and that line is an error, so the search stays linear in the file.
   private skipCaller(pos: number): number {
     const cursor = this.cursor;
-    const close = cursor.end - pos >= 2 ? cursor.text.lastIndexOf("] ", cursor.end - 2) : -1;
+    const bytes = cursor.bytes;
+    let close = cursor.end - 2;
+    while (close >= pos && (bytes[close] !== CODE_CLOSE_BRACKET || bytes[close + 1] !== CODE_SPACE)) close--;
     if (close < pos) cursor.fail(`expected "@ <caller>[0x…] " before the op`);
     return close + 2;
   }
@@ -149,7 +147,7 @@ export class MtraceReader {
     let end = at;
     while (!cursor.atTokenEnd(end)) end++;
     if (end === at) cursor.fail(`expected an op (+, -, <, >, ! or =) after the caller`);
-    return cursor.fail(`unknown op "${cursor.text.slice(at, end)}" (expected +, -, <, >, ! or =)`);
+    return cursor.fail(`unknown op "${cursor.textOf(at, end)}" (expected +, -, <, >, ! or =)`);
   }
 
   private readMalloc(pos: number): void {
@@ -178,17 +176,14 @@ export class MtraceReader {
     this.lessNil = this.nil;
     this.lessAddress = this.address;
     this.lessLine = cursor.line;
-    this.lessText = cursor.text;
-    this.lessStart = cursor.start;
-    this.lessEnd = cursor.end;
+    this.lessText = "";
   }
 
   private readGreater(first: number): void {
     const cursor = this.cursor;
     const at = first !== cursor.end ? this.findOp(first) : -1;
-    if (at < 0 || cursor.text.charCodeAt(at) !== CODE_GREATER) this.failLess();
+    if (at < 0 || cursor.bytes[at] !== CODE_GREATER) this.failLess();
     this.lessPending = false;
-    this.lessText = "";
     const after = this.readAddress(at + 1, USAGE_NEW);
     if (this.nil) cursor.fail(`expected "${USAGE_NEW}" with a non-null address`);
     const newAddress = this.address;
@@ -196,8 +191,19 @@ export class MtraceReader {
     this.move(this.lessNil ? -1 : this.book.lookup(this.lessAddress), this.lessNil, this.lessAddress, newAddress, size);
   }
 
+  // The "<" line is the one before the cursor's, in this piece unless it ended the last one.
   private failLess(): never {
-    throw new TraceError(`"<" is not followed by a ">" line`, this.lessLine, this.lessText.slice(this.lessStart, this.lessEnd));
+    throw new TraceError(`"<" is not followed by a ">" line`, this.lessLine, this.lessText || this.lineBefore());
+  }
+
+  private lineBefore(): string {
+    const cursor = this.cursor;
+    const bytes = cursor.bytes;
+    let end = cursor.start - 1; // the line break before the current line
+    if (end > 0 && bytes[end - 1] === CODE_CR) end--;
+    let start = end;
+    while (start > 0 && bytes[start - 1] !== CODE_LF) start--;
+    return cursor.textOf(start, end);
   }
 
   private readFailedRealloc(pos: number): void {
@@ -209,7 +215,7 @@ export class MtraceReader {
     const start = cursor.skipBlanks(pos);
     let end = cursor.end;
     while (end > start && cursor.atTokenEnd(end - 1)) end--;
-    const word = cursor.text.slice(start, end);
+    const word = cursor.textOf(start, end);
     if (word !== "Start" && word !== "End") cursor.fail(`unknown marker "= ${word}" (expected "= Start" or "= End")`);
   }
 
@@ -255,7 +261,7 @@ export class MtraceReader {
     const cursor = this.cursor;
     const start = cursor.skipBlanks(pos);
     if (start === pos) cursor.fail(`expected "${usage}"`);
-    if (cursor.text.charCodeAt(start) === CODE_OPEN_PAREN && cursor.text.startsWith("(nil)", start)) {
+    if (cursor.bytes[start] === CODE_OPEN_PAREN && isNil(cursor.bytes, start)) {
       const end = start + 5;
       if (end > cursor.end || !cursor.atTokenEnd(end)) cursor.fail(`expected "${usage}"`);
       this.nil = true;
@@ -265,7 +271,7 @@ export class MtraceReader {
     const end = cursor.readHex(start);
     if (end < 0 || !cursor.atTokenEnd(end)) cursor.fail(`expected "${usage}"`);
     this.nil = cursor.value === 0;
-    this.address = cursor.hexIsExact() ? cursor.value : this.wideKey(addressDigits(cursor.text, start, end));
+    this.address = cursor.hexIsExact() ? cursor.value : this.wideKey(addressDigits(cursor, start, end));
     return end;
   }
 
@@ -285,7 +291,7 @@ export class MtraceReader {
     if (start === pos) cursor.fail(`expected "${usage}"`);
     const end = cursor.readHex(start);
     if (end < 0 || !cursor.atTokenEnd(end)) cursor.fail(`expected "${usage}"`);
-    if (replayed && cursor.value > INT32_MAX) cursor.fail(`size ${cursor.text.slice(start, end)} is over 2^31-1`);
+    if (replayed && cursor.value > INT32_MAX) cursor.fail(`size ${cursor.textOf(start, end)} is over 2^31-1`);
     this.requireEnd(end, usage);
     return cursor.value;
   }
@@ -295,15 +301,19 @@ export class MtraceReader {
   }
 }
 
-function isOpCode(code: number): boolean {
-  return code === CODE_PLUS || code === CODE_MINUS || code === CODE_LESS || code === CODE_GREATER || code === CODE_BANG;
+// Leading zeros would give one address two keys; glibc never prints them, but hand-written files might.
+function addressDigits(cursor: LineCursor, start: number, end: number): string {
+  let at = start + 2;
+  while (at < end - 1 && cursor.bytes[at] === 48) at++;
+  return cursor.textOf(at, end).toLowerCase();
 }
 
-// Leading zeros would give one address two keys; glibc never prints them, but hand-written files might.
-function addressDigits(text: string, start: number, end: number): string {
-  let at = start + 2;
-  while (at < end - 1 && text.charCodeAt(at) === 48) at++;
-  return text.slice(at, end).toLowerCase();
+const NIL = [40, 110, 105, 108, 41]; // "(nil)"
+
+function isNil(bytes: Uint8Array, at: number): boolean {
+  if (at + NIL.length > bytes.length) return false;
+  for (let k = 0; k < NIL.length; k++) if (bytes[at + k] !== NIL[k]) return false;
+  return true;
 }
 
 export interface FormatMtraceOptions {
@@ -318,7 +328,7 @@ const DROPPED_BASE = 0x7e00_0000_0000;
 const ADDRESS_STEP = 32;
 
 /**
- * Writes a trace as glibc mtrace text that parseMtrace reads back as the same trace. Every id gets
+ * Writes a trace as glibc mtrace text that parseTrace reads back as the same trace. Every id gets
  * its own address, never reused; a realloc that grows moves the block, one that shrinks stays put,
  * so both paths appear. Dropped frees are written as frees of addresses never allocated.
  */

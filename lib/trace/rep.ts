@@ -46,15 +46,8 @@ interface RepState {
   dropped: number;
 }
 
-/** Parses malloc-lab `.rep` text; throws TraceError naming the line on anything malformed. */
-export function parseRep(text: string, name = "trace"): Trace {
-  const reader = new RepReader();
-  reader.read(text);
-  return reader.finish(name);
-}
-
 /**
- * Reads `.rep` text piece by piece (each piece whole lines, but the last): `read` as many times as
+ * Reads `.rep` bytes piece by piece (each piece whole lines, but the last): `read` as many times as
  * there are pieces, then `finish`. The header is the integers before the first op line, so it is
  * gathered line by line and settled when that line arrives (or at the end).
  */
@@ -77,9 +70,9 @@ export class RepReader {
     return this.cursor.line;
   }
 
-  read(text: string): void {
+  read(bytes: Uint8Array): void {
     const cursor = this.cursor;
-    cursor.load(text);
+    cursor.load(bytes);
     while (cursor.advance()) {
       const pos = cursor.skipBlanks(cursor.start);
       if (pos === cursor.end) continue;
@@ -130,7 +123,7 @@ export class RepReader {
 
 function readOp(cursor: LineCursor, pos: number, ids: number, state: RepState): void {
   const { book, out } = state;
-  const letter = cursor.text.charCodeAt(pos);
+  const letter = cursor.bytes[pos];
   if (!cursor.atTokenEnd(pos + 1)) cursor.fail(unknownOp(cursor, pos));
   if (letter === CODE_A) {
     const after = readId(cursor, pos + 1, USAGE_ALLOC, ids);
@@ -158,33 +151,33 @@ function readOp(cursor: LineCursor, pos: number, ids: number, state: RepState): 
 }
 
 function isNumberStart(cursor: LineCursor, pos: number): boolean {
-  const code = cursor.text.charCodeAt(pos);
+  const code = cursor.bytes[pos];
   return isDigitCode(code) || (code === CODE_MINUS && !cursor.atTokenEnd(pos + 1));
 }
 
 function readCount(cursor: LineCursor, pos: number): number {
-  if (cursor.text.charCodeAt(pos) === CODE_MINUS) {
+  if (cursor.bytes[pos] === CODE_MINUS) {
     const end = cursor.readDecimal(pos + 1);
     if (end >= 0 && cursor.atTokenEnd(end)) cursor.fail(`negative header number -${cursor.value}`);
     cursor.fail(HEADER_EXPECTED);
   }
   const end = cursor.readDecimal(pos);
   if (end < 0 || !cursor.atTokenEnd(end)) cursor.fail(HEADER_EXPECTED);
-  if (cursor.value > Number.MAX_SAFE_INTEGER) cursor.fail(`header number ${cursor.text.slice(pos, end)} is too large`);
+  if (cursor.value > Number.MAX_SAFE_INTEGER) cursor.fail(`header number ${cursor.textOf(pos, end)} is too large`);
   return end;
 }
 
 // The token after an op letter: a non-negative int32, else a message that says which rule broke.
 function readField(cursor: LineCursor, pos: number, what: "id" | "size", usage: string): number {
   const start = cursor.skipBlanks(pos);
-  if (start < cursor.end && cursor.text.charCodeAt(start) === CODE_MINUS) {
+  if (start < cursor.end && cursor.bytes[start] === CODE_MINUS) {
     const end = cursor.readDecimal(start + 1);
-    if (end >= 0 && cursor.atTokenEnd(end)) cursor.fail(`negative ${what} -${cursor.text.slice(start + 1, end)}`);
+    if (end >= 0 && cursor.atTokenEnd(end)) cursor.fail(`negative ${what} -${cursor.textOf(start + 1, end)}`);
     cursor.fail(`expected "${usage}"`);
   }
   const end = cursor.readDecimal(start);
   if (end < 0 || !cursor.atTokenEnd(end)) cursor.fail(`expected "${usage}"`);
-  if (cursor.value > INT32_MAX) cursor.fail(`${what} ${cursor.text.slice(start, end)} is over 2^31-1`);
+  if (cursor.value > INT32_MAX) cursor.fail(`${what} ${cursor.textOf(start, end)} is over 2^31-1`);
   return end;
 }
 
@@ -208,13 +201,13 @@ function readFinalSize(cursor: LineCursor, pos: number, usage: string): number {
 function unknownOp(cursor: LineCursor, pos: number): string {
   let end = pos;
   while (!cursor.atTokenEnd(end)) end++;
-  return `unknown op "${cursor.text.slice(pos, end)}" (expected a, f or r)`;
+  return `unknown op "${cursor.textOf(pos, end)}" (expected a, f or r)`;
 }
 
 /**
- * Writes a trace as `.rep` text with the 4-line header; parseRep reads it back as the same trace.
+ * Writes a trace as `.rep` text with the 4-line header; parseTrace reads it back as the same trace.
  * The heap-size line carries the peak live requested bytes, the size the lab meant it to suggest.
- * Dropped frees are written first as frees of ids past every real one, which parseRep again
+ * Dropped frees are written first as frees of ids past every real one, which parseTrace again
  * drops and counts, so droppedFrees survives the trip.
  */
 export function formatRep(trace: Trace): string {

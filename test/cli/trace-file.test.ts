@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { TraceError, generateWorkload, parseTrace } from "../../lib/index.js";
-import { completeUtf8Length, parseTraceFile } from "../../cli/trace-file.js";
+import { parseTraceFile } from "../../cli/trace-file.js";
 import { writeGlibcMtrace } from "../../bench/glibc-mtrace.js";
 
 const dir = mkdtempSync(join(tmpdir(), "heapforge-trace-file-"));
@@ -53,11 +53,17 @@ describe("parseTraceFile", () => {
     }
   });
 
-  it("keeps a cut-off UTF-8 sequence for the next read", () => {
-    const bytes = Buffer.from("ab日😀");
-    expect(completeUtf8Length(bytes, bytes.length)).toBe(bytes.length);
-    expect(completeUtf8Length(bytes, 2)).toBe(2);
-    for (const end of [3, 4]) expect(completeUtf8Length(bytes, end)).toBe(2);
-    for (const end of [6, 7, 8]) expect(completeUtf8Length(bytes, end)).toBe(5);
+  it("quotes a malformed line with UTF-8 in it as written, wherever the reads cut its characters", () => {
+    const lines = mtrace.split("\n");
+    const bad = "@ /üñí/日本/😀[0x1] + 0xzz 0x10";
+    lines[99] = bad;
+    const file = written("bad-utf8.mtrace", lines.join("\n"));
+    // Reads of 1 to 13 bytes cut the 2-, 3- and 4-byte characters at every offset.
+    for (let chunkBytes = 1; chunkBytes <= 13; chunkBytes++) {
+      const error = (() => { try { parseTraceFile(file, undefined, chunkBytes); } catch (e) { return e; } })();
+      expect(error).toBeInstanceOf(TraceError);
+      expect((error as TraceError).line).toBe(100);
+      expect((error as TraceError).text).toBe(bad);
+    }
   });
 });

@@ -41,14 +41,27 @@ function parseInPieces(text: string, cuts: number[], name = "t"): Trace {
   return parser.finish();
 }
 
-function errorOf(run: () => unknown): { message: string; line: number } | null {
+function errorOf(run: () => unknown): { message: string; line: number; text: string } | null {
   try {
     run();
     return null;
   } catch (error) {
     if (!(error instanceof TraceError)) throw error;
-    return { message: error.message, line: error.line };
+    return { message: error.message, line: error.line, text: error.text };
   }
+}
+
+/** As parseInPieces, with the text's UTF-8 bytes cut at byte offsets. */
+function parseBytesInPieces(bytes: Uint8Array, cuts: number[], name = "t"): Trace {
+  const parser = new TraceTextParser(name);
+  let from = 0;
+  for (const at of [...new Set(cuts)].sort((a, b) => a - b)) {
+    if (at <= from || at >= bytes.length) continue;
+    parser.push(bytes.subarray(from, at));
+    from = at;
+  }
+  parser.push(bytes.subarray(from));
+  return parser.finish();
 }
 
 const files = [
@@ -91,6 +104,7 @@ describe("streaming trace parser", () => {
     const cases = [
       [...good.slice(0, 150), "@ x + 0xzz 0x10", ...good.slice(150)].join("\n"),   // a bad address, mid-file
       [...good.slice(0, 200), "@ [0x1] < 0x5000", "= End"].join("\n"),               // "<" without ">"
+      [...good.slice(0, 200), "@ /zoë/😀:[0x1] < 0x5000"].join("\n"),                  // "<" at the very end, UTF-8 in its caller
       [...good.slice(0, 250).join("\n"), "@ [0x1] + 0x7000"].join("\n"),             // truncated last line, no line break
       "3\n2\n1\na 0 10\n",                                                           // a short .rep body
     ];
@@ -98,12 +112,24 @@ describe("streaming trace parser", () => {
       const expected = errorOf(() => parseTrace(text, "t"));
       expect(expected).not.toBeNull();
       expect(errorOf(() => parseInPieces(text, cuts.map((c) => c % text.length)))).toEqual(expected);
-    }), { numRuns: 60 });
+      const bytes = new TextEncoder().encode(text);
+      expect(errorOf(() => parseBytesInPieces(bytes, cuts.map((c) => c % bytes.length)))).toEqual(expected);
+    }), { numRuns: 100 });
+  });
+
+  it("a \"<\" without its \">\" is quoted as written, wherever the pieces end", () => {
+    const less = "@ /zoë/😀:[0x1] < 0x5000";
+    for (const text of [`= Start\n${less}\n= End\n`, `= Start\n${less}`, `= Start\n${less}\n`]) {
+      const bytes = new TextEncoder().encode(text);
+      for (let at = 1; at < bytes.length; at++) {
+        expect(errorOf(() => parseBytesInPieces(bytes, [at])), `cut at byte ${at}`).toEqual({ message: expect.stringMatching(/is not followed by a ">" line/), line: 2, text: less });
+      }
+    }
   });
 
   it("a truncated last line is reported with its number, not dropped", () => {
     const text = "= Start\n@ [0x1] + 0x1000 0x10\n@ [0x1] + 0x2000";
-    expect(errorOf(() => parseInPieces(text, [10, 30]))).toEqual({ message: expect.stringMatching(/^line 3: /), line: 3 });
+    expect(errorOf(() => parseInPieces(text, [10, 30]))).toEqual({ message: expect.stringMatching(/^line 3: /), line: 3, text: "@ [0x1] + 0x2000" });
   });
 
   it("a byte stream that is not text is refused before any line is read", async () => {

@@ -41,6 +41,19 @@ function runnerOf(behaviours: Array<"answer" | "hang" | "crash">) {
 }
 
 describe("superseding worker", () => {
+  it("superseding worker: a further message reaches the current job's worker, and nothing once the job is replaced", async () => {
+    const { runner, spawned, run } = runnerOf(["hang", "hang"]);
+    const first = run().catch((e: unknown) => e);
+    expect(runner.post(1, { id: 1, more: true })).toBe(true);
+    expect(spawned[0].received).toEqual([{ id: 1 }, { id: 1, more: true }]);
+    void run().catch(() => {});
+    expect(isSuperseded(await first)).toBe(true);
+    expect(runner.post(1, { id: 1, more: true })).toBe(false);
+    expect(spawned[0].received.length).toBe(2);
+    expect(spawned[1].received).toEqual([{ id: 2 }]);
+    runner.terminate();
+  });
+
   it("superseding worker: progress replies keep a job waiting, the final one settles it", async () => {
     const { run, progress, spawned } = runnerOf(["answer"]);
     expect(await run()).toBe(1);

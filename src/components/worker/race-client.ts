@@ -10,6 +10,7 @@ import { SupersedingWorker, isSuperseded, type WorkerLike } from "./superseding.
 import { LanePool } from "./lane-pool.js";
 import { RaceAssembly, type LaneProgress } from "./lane-merge.js";
 import { canShareMemory, type OpLog } from "./op-log.js";
+import { FeedWindow, feedFile } from "./fed-chunks.js";
 
 export { isSuperseded, type WorkerLike, type LaneProgress };
 
@@ -57,14 +58,21 @@ export class RaceClient {
     const generation = ++this.generation;
     this.lanes.supersede(); // lanes still racing the old setup stop now, not when the new one is loaded
     this.lanes.start(setup.lanes.length);
-    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory() }), (reply) => {
+    const file = setup.stream.kind === "trace" ? setup.stream.file : undefined;
+    const feedWindow = new FeedWindow();
+    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory(), feed: file !== undefined }), (reply) => {
       switch (reply.type) {
         case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
+        case "need-bytes":
+          // Read here, the file's bytes are ready as fast as the worker parses them (fed-chunks.ts).
+          void feedFile(file!, feedWindow, (piece, transfer) => this.races.post(reply.id, { type: "bytes", id: reply.id, ...piece } satisfies WorkerRequest, transfer));
+          return undefined;
+        case "bytes-read": feedWindow.read(); return undefined;
         case "oplog": return { value: { log: reply.log, arenaBytes: reply.arenaBytes } };
         case "error": return { error: Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }) };
         default: return undefined;
       }
-    });
+    }).finally(() => feedWindow.close());
     if (generation !== this.generation) throw Object.assign(new Error("superseded by a newer run"), { superseded: true });
 
     const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;

@@ -15,8 +15,14 @@ export interface RaceSetup {
 }
 
 export type WorkerRequest =
-  /** Generate or parse the stream and send its op log back (shared memory when `share`). */
-  | { type: "load"; id: number; setup: RaceSetup; share: boolean }
+  /**
+   * Generate or parse the stream and send its op log back (shared memory when `share`). With
+   * `feed`, the page reads a file itself: the worker asks for its bytes ("need-bytes") when it is
+   * about to parse them, and they come as "bytes" messages (fed-chunks.ts).
+   */
+  | { type: "load"; id: number; setup: RaceSetup; share: boolean; feed?: boolean }
+  /** A piece of the file a load asked for; `chunk: null` is the end (with `error` if reading failed). */
+  | { type: "bytes"; id: number; chunk: ArrayBuffer | null; error?: string }
   | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number }
   /** Parse a small generated trace, answering nothing: the parser is then warm for the reader's file (warm-up.ts). */
   | { type: "warm" };
@@ -25,6 +31,10 @@ export interface BlockInfo { start: number; bytes: number; payload: number; requ
 
 export type WorkerReply =
   | { type: "progress"; id: number; phase: string; done: number; total: number }
+  /** The load's file is about to be parsed: the page should send its bytes. */
+  | { type: "need-bytes"; id: number }
+  /** One piece of those bytes is parsed: the page may send another (fed-chunks.ts, FeedWindow). */
+  | { type: "bytes-read"; id: number }
   | { type: "oplog"; id: number; log: OpLog; arenaBytes: number }
   | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
   | { type: "error"; id: number; message: string; line?: number; text?: string };

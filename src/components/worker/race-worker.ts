@@ -7,6 +7,7 @@ import {
 import { canShareMemory, opLogOf, type OpLog } from "./op-log.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
 import { warmUpParser } from "./warm-up.js";
+import { FedChunks } from "./fed-chunks.js";
 
 /** How often the parse of a dropped file reports how far it is. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -17,7 +18,19 @@ let inspected: { key: string; allocator: Allocator; label: string } | null = nul
 
 const post = (reply: WorkerReply, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(reply, transfer);
 
-async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
+/** The files the page is feeding (fed-chunks.ts), by the id of the load that asked for them. */
+const feeds = new Map<number, FedChunks>();
+
+// A dropped file is read by the page when the load said it would feed it, else here.
+function fileChunks(file: Blob, id: number, feed: boolean): AsyncIterable<Uint8Array> {
+  if (!feed) return readableChunks(file.stream());
+  const chunks = new FedChunks(() => post({ type: "bytes-read", id }));
+  feeds.set(id, chunks);
+  post({ type: "need-bytes", id });
+  return chunks;
+}
+
+async function traceOf(stream: StreamSource, id: number, feed = false): Promise<Trace> {
   // A file or text is keyed by its size and name: good enough to reuse a parse between hovers.
   const key = JSON.stringify({ ...stream, text: stream.kind === "trace" && stream.text ? stream.text.length : undefined, file: stream.kind === "trace" && stream.file ? stream.file.size : undefined });
   if (key === cachedKey && cachedTrace) return cachedTrace;
@@ -34,7 +47,7 @@ async function traceOf(stream: StreamSource, id: number): Promise<Trace> {
     } else if (stream.file) {
       const total = stream.file.size;
       let reported = -Infinity;
-      trace = await parseTraceChunks(readableChunks(stream.file.stream()), stream.name, (done) => {
+      trace = await parseTraceChunks(fileChunks(stream.file, id, feed), stream.name, (done) => {
         // A message every PROGRESS_INTERVAL_MS, not per 64 KiB chunk: each one re-renders the page's
         // race status on the main thread, which shares the cores with this parse.
         const now = performance.now();
@@ -64,8 +77,13 @@ function lanesOf(setup: RaceSetup) {
 /** The op log of the last stream loaded, for the lane workers: packed once per stream. */
 let cachedLog: { trace: Trace; shared: boolean; log: OpLog } | null = null;
 
-async function load(id: number, setup: RaceSetup, share: boolean): Promise<void> {
-  const trace = await traceOf(setup.stream, id);
+async function load(id: number, setup: RaceSetup, share: boolean, feed: boolean): Promise<void> {
+  let trace: Trace;
+  try {
+    trace = await traceOf(setup.stream, id, feed);
+  } finally {
+    feeds.delete(id);
+  }
   const arenaBytes = resolveArenaBytes(trace, setup.arenaBytes);
   const shared = share && canShareMemory();
   if (!cachedLog || cachedLog.trace !== trace || cachedLog.shared !== shared) cachedLog = { trace, shared, log: opLogOf(trace, { shared }) };
@@ -96,13 +114,20 @@ async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: numb
 
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (request.type === "bytes") {
+    const chunks = feeds.get(request.id);
+    if (request.chunk) chunks?.push(new Uint8Array(request.chunk));
+    else if (request.error) chunks?.fail(new Error(request.error));
+    else chunks?.end();
+    return;
+  }
   if (request.type === "warm") {
     // Nobody waits for a warm-up: a failure costs only the head start, and is left for the console.
     warmUpParser().catch((error) => console.warn("race worker warm-up failed:", error));
     return;
   }
   try {
-    if (request.type === "load") await load(request.id, request.setup, request.share);
+    if (request.type === "load") await load(request.id, request.setup, request.share, request.feed === true);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
   } catch (error) {
     const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};

@@ -43,6 +43,16 @@ export class SupersedingWorker<Reply extends { id: number }> {
   }
 
   /**
+   * Posts a further message to job `id`'s worker (the bytes of a file it asked for); false, and
+   * nothing posted, once that job is over or was replaced.
+   */
+  post(id: number, message: unknown, transfer: Transferable[] = []): boolean {
+    if (!this.worker || this.current?.id !== id) return false;
+    this.worker.postMessage(message, transfer);
+    return true;
+  }
+
+  /**
    * Starts the worker before its first job, so that loading its code is not on that job's path,
    * and posts `message`, if given, to the worker it starts: work that is not a job (nothing waits
    * for it, nothing supersedes it), such as a warm-up the first job then queues behind. A worker

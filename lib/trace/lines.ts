@@ -4,7 +4,7 @@
 // a field rather than allocating a token, and the book that turns a program's names for blocks
 // (.rep ids, mtrace addresses) into dense trace ids that are born once and may die.
 
-import { TraceError, type Trace } from "./types.js";
+import { MAX_INITIAL_OPS, TraceError, type Trace } from "./types.js";
 
 export const INT32_MAX = 0x7fffffff;
 
@@ -184,17 +184,25 @@ export class LineCursor {
  * is what lets the CLI race a trace of tens of millions of ops in the memory of a small one.
  */
 export class BlockBook {
-  private names = new Float64Array(INITIAL_SLOTS);
-  private ids = new Int32Array(INITIAL_SLOTS).fill(EMPTY);
+  private names: Float64Array;
+  private ids: Int32Array;
   private used = 0;
-  private live: Uint8Array = new Uint8Array(INITIAL_SLOTS);
+  private live: Uint8Array;
   /** Ids free to be born again (recycle only), used last in, first out. */
   private spare = new Int32Array(0);
   private spareCount = 0;
   /** The size of the id space: one more than the largest id born so far. */
   count = 0;
 
-  constructor(private readonly recycle = false) {}
+  /** `expectedNames`: names to make room for before the first rehash (a guess; see ReaderOptions). */
+  constructor(private readonly recycle = false, expectedNames = 0) {
+    // Half full at most, as rename keeps it.
+    let slots = INITIAL_SLOTS;
+    while (slots < 2 * Math.min(expectedNames, MAX_INITIAL_OPS)) slots *= 2;
+    this.names = new Float64Array(slots);
+    this.ids = new Int32Array(slots).fill(EMPTY);
+    this.live = new Uint8Array(slots);
+  }
 
   /** The latest id born under `name`, or -1 if none ever was. */
   lookup(name: number): number {

@@ -62,7 +62,7 @@ export class MtraceReader {
   private readonly book: BlockBook;
   /** Addresses too wide for a double (tagged pointers) get negative keys, which no real address has. */
   private readonly wideKeys = new Map<string, number>();
-  private readonly out = new TraceBuilder();
+  private readonly out: TraceBuilder;
   private dropped = 0;
   /** The address the last readAddress consumed, as a book key, and whether it was NULL. */
   private address = 0;
@@ -75,9 +75,11 @@ export class MtraceReader {
   /** The "<" line's text, kept only when its piece ends before the ">" (the piece may be reused). */
   private lessText = "";
 
-  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook). */
+  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook); `expectedOps`: a size to start at. */
   constructor(options: ReaderOptions = {}) {
-    this.book = new BlockBook(options.recycleIds === true);
+    // About half the ops are mallocs, and each names at most one new address.
+    this.book = new BlockBook(options.recycleIds === true, (options.expectedOps ?? 0) / 2);
+    this.out = new TraceBuilder(options.expectedOps);
   }
 
   /** Lines read so far, across every piece. */

@@ -60,9 +60,9 @@ export class RepReader {
   private readonly numberTexts: string[] = [];
   private opsRead = 0;
 
-  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook). */
+  /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook); `expectedOps`: a size to start at. */
   constructor(options: ReaderOptions = {}) {
-    this.state = { book: new BlockBook(options.recycleIds === true), out: new TraceBuilder(), dropped: 0 };
+    this.state = { book: new BlockBook(options.recycleIds === true, (options.expectedOps ?? 0) / 2), out: new TraceBuilder(options.expectedOps), dropped: 0 };
   }
 
   /** Lines read so far, across every piece. */

@@ -152,10 +152,11 @@ function* textPieces(text: string): Generator<string> {
 
 /**
  * Parses a trace from pieces of bytes (UTF-8) or of text, e.g. a Node read stream or the chunks of
- * `File.stream()`. `onProgress` gets the bytes (or chars) consumed so far after each chunk.
+ * `File.stream()`. `onProgress` gets the bytes (or chars) consumed so far after each chunk;
+ * `options` go to the format's reader.
  */
-export async function parseTraceChunks(chunks: AsyncIterable<Uint8Array | string>, name = "trace", onProgress?: (consumed: number) => void): Promise<Trace> {
-  const parser = new TraceTextParser(name);
+export async function parseTraceChunks(chunks: AsyncIterable<Uint8Array | string>, name = "trace", onProgress?: (consumed: number) => void, options: ReaderOptions = {}): Promise<Trace> {
+  const parser = new TraceTextParser(name, options);
   let consumed = 0;
   for await (const chunk of chunks) {
     parser.push(chunk);

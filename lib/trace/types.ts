@@ -23,6 +23,12 @@ export interface ReaderOptions {
    * rather than of the whole trace. Off by default, so that a trace's ids stay one per block.
    */
   recycleIds?: boolean;
+  /**
+   * About how many ops the trace holds (from a file's size, say): the op log and the book of
+   * names start that large instead of doubling their way there. Only a size; a wrong guess costs
+   * memory or a few doublings, never a different trace.
+   */
+  expectedOps?: number;
 }
 
 /** A malformed trace: `line` is 1-based, `text` the offending line as it was. */
@@ -37,12 +43,23 @@ export class TraceError extends Error {
   }
 }
 
+/** A guessed size is trusted this far (36 MB of op log); past it the arrays grow as they fill. */
+export const MAX_INITIAL_OPS = 1 << 22;
+
 /** Appends ops into growable typed arrays; `build()` trims them into a Trace. */
 export class TraceBuilder {
-  private op = new Uint8Array(1024);
-  private id = new Int32Array(1024);
-  private size = new Int32Array(1024);
+  private op: Uint8Array;
+  private id: Int32Array;
+  private size: Int32Array;
   length = 0;
+
+  /** `capacity`: ops to make room for before the first doubling. */
+  constructor(capacity = 1024) {
+    const n = Math.max(1024, Math.min(Math.ceil(capacity), MAX_INITIAL_OPS));
+    this.op = new Uint8Array(n);
+    this.id = new Int32Array(n);
+    this.size = new Int32Array(n);
+  }
 
   malloc(id: number, size: number): void { this.push(OP_MALLOC, id, size); }
   free(id: number): void { this.push(OP_FREE, id, 0); }

@@ -127,6 +127,15 @@ describe("streaming trace parser", () => {
     }
   });
 
+  it("a guess at the op count changes nothing but where the tables start", async () => {
+    for (const text of [formatMtrace(generateWorkload("larson", { seed: 4, ops: 5000 })), formatRep(generateWorkload("python_repl", { seed: 4, ops: 5000 }))]) {
+      const whole = plain(parseTrace(text, "t"));
+      for (const expectedOps of [0, 10, 5000, 123_456, 1e12]) {
+        expect(plain(await parseTraceChunks(cutBytes(new TextEncoder().encode(text), [100, 5000]), "t", undefined, { expectedOps })), `expectedOps ${expectedOps}`).toEqual(whole);
+      }
+    }
+  });
+
   it("a truncated last line is reported with its number, not dropped", () => {
     const text = "= Start\n@ [0x1] + 0x1000 0x10\n@ [0x1] + 0x2000";
     expect(errorOf(() => parseInPieces(text, [10, 30]))).toEqual({ message: expect.stringMatching(/^line 3: /), line: 3, text: "@ [0x1] + 0x2000" });

@@ -22,8 +22,12 @@ export interface RaceCallbacks {
   onLaneProgress?: (lanes: LaneProgress[]) => void;
 }
 
-/** Partial views while the lanes race are repainted at most this often. */
-const PARTIAL_VIEW_INTERVAL_MS = 150;
+/**
+ * Partial views while the lanes race are repainted at most this often. Each one is main-thread
+ * work that takes a core from the lane workers: with none after the first frames a 600k-op trace
+ * raced ~120 ms sooner; every 400 ms instead of every 150 ms, ~50 ms sooner (15 alternating runs).
+ */
+const PARTIAL_VIEW_INTERVAL_MS = 400;
 
 export interface RaceOutcome { view: RaceView; ms: number; droppedFrees: number }
 export interface BlockOutcome { block: BlockInfo | null; label: string; op: number }

@@ -9,6 +9,12 @@ import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type W
 import { warmUpParser } from "./warm-up.js";
 import { FedChunks } from "./fed-chunks.js";
 
+/**
+ * A low guess at an mtrace line's length (40–80 bytes with a caller), so that the parser's tables
+ * start at about the size the file needs instead of doubling to it (ReaderOptions.expectedOps).
+ */
+const MTRACE_BYTES_PER_OP = 48;
+
 /** How often the parse of a dropped file reports how far it is. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -54,7 +60,7 @@ async function traceOf(stream: StreamSource, id: number, feed = false): Promise<
         if (now - reported < PROGRESS_INTERVAL_MS) return;
         reported = now;
         post({ type: "progress", id, phase: "parsing", done, total });
-      });
+      }, { expectedOps: total / MTRACE_BYTES_PER_OP });
     } else {
       if (!stream.url) throw new Error("a trace needs its text or a URL");
       post({ type: "progress", id, phase: "loading", done: 0, total: 1 });

@@ -4,7 +4,7 @@
 import {
   generateWorkload, isWorkloadName, parseTrace, parseTraceChunks, readableChunks, TraceError, tracePrefix, race, resolveArenaBytes, type Trace, type Allocator,
 } from "../../lib/index.js";
-import { canShareMemory, opLogOf, type OpLog } from "./op-log.js";
+import { canShareMemory, opLogOf, opLogTransferables, type OpLog } from "./op-log.js";
 import { stateOfBlock, type BlockInfo, type RaceSetup, type StreamSource, type WorkerReply, type WorkerRequest } from "./race-protocol.js";
 import { warmUpParser } from "./warm-up.js";
 import { FedChunks } from "./fed-chunks.js";
@@ -80,8 +80,8 @@ function lanesOf(setup: RaceSetup) {
   return setup.lanes.map((lane) => ({ allocator: lane.allocator, label: lane.label, options: lane.options }));
 }
 
-/** The op log of the last stream loaded, for the lane workers: packed once per stream. */
-let cachedLog: { trace: Trace; shared: boolean; log: OpLog } | null = null;
+/** The op log of the last stream loaded, where memory is shared: packed once per stream. */
+let sharedLog: { trace: Trace; log: OpLog } | null = null;
 
 async function load(id: number, setup: RaceSetup, share: boolean, feed: boolean): Promise<void> {
   let trace: Trace;
@@ -92,9 +92,15 @@ async function load(id: number, setup: RaceSetup, share: boolean, feed: boolean)
   }
   const arenaBytes = resolveArenaBytes(trace, setup.arenaBytes);
   const shared = share && canShareMemory();
-  if (!cachedLog || cachedLog.trace !== trace || cachedLog.shared !== shared) cachedLog = { trace, shared, log: opLogOf(trace, { shared }) };
-  // Posted as a copy (or shared), never transferred: the cached parse serves the next run and the hovers.
-  post({ type: "oplog", id, log: cachedLog.log, arenaBytes });
+  if (shared) {
+    if (sharedLog?.trace !== trace) sharedLog = { trace, log: opLogOf(trace, { shared: true }) };
+    post({ type: "oplog", id, log: sharedLog.log, arenaBytes });
+    return;
+  }
+  // A packed copy of the cached trace (which serves the next run and the hovers), transferred: a
+  // posted copy would be copied again here and once more on the page's main thread.
+  const log = opLogOf(trace);
+  post({ type: "oplog", id, log, arenaBytes }, opLogTransferables(log));
 }
 
 async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: number, address: number): Promise<void> {

@@ -5,8 +5,8 @@
 //   2. scrubbing: frames per second while the scrubber moves every frame, and the work one scrub
 //      step costs (seek → every heat map and caption updated);
 //   3. your trace: a 600k-op glibc mtrace file picked in the page, parsed once and raced through
-//      all six allocators in lane workers, from the file input to the finished race (and to the
-//      first heat map of every lane, which comes before);
+//      all six allocators in lane workers, from the file input's change event to the finished
+//      race (and to the first heat map of every lane, which comes before);
 //   4. the race page's first load: bytes of every response until the page has settled, and the
 //      time from navigation to every lane's heat map painted (a fresh browser context each run).
 // Uses the built site (npm run build first) or HEAPFORGE_SITE_URL.

@@ -29,15 +29,17 @@ async function* cutBytes(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint
   yield bytes.subarray(from);
 }
 
-function parseInPieces(text: string, cuts: number[], name = "t"): Trace {
+/** `input` (text, or its bytes) pushed in pieces cut at the given offsets. */
+function parseInPieces(input: string | Uint8Array, cuts: number[], name = "t"): Trace {
+  const piece = (from: number, to?: number) => typeof input === "string" ? input.slice(from, to) : input.subarray(from, to);
   const parser = new TraceTextParser(name);
   let from = 0;
   for (const at of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (at <= from || at >= text.length) continue;
-    parser.push(text.slice(from, at));
+    if (at <= from || at >= input.length) continue;
+    parser.push(piece(from, at));
     from = at;
   }
-  parser.push(text.slice(from));
+  parser.push(piece(from));
   return parser.finish();
 }
 
@@ -51,18 +53,6 @@ function errorOf(run: () => unknown): { message: string; line: number; text: str
   }
 }
 
-/** As parseInPieces, with the text's UTF-8 bytes cut at byte offsets. */
-function parseBytesInPieces(bytes: Uint8Array, cuts: number[], name = "t"): Trace {
-  const parser = new TraceTextParser(name);
-  let from = 0;
-  for (const at of [...new Set(cuts)].sort((a, b) => a - b)) {
-    if (at <= from || at >= bytes.length) continue;
-    parser.push(bytes.subarray(from, at));
-    from = at;
-  }
-  parser.push(bytes.subarray(from));
-  return parser.finish();
-}
 
 const files = [
   ...readdirSync(SAMPLES).filter((f) => f.endsWith(".mtrace")).map((f) => SAMPLES + f),
@@ -113,7 +103,7 @@ describe("streaming trace parser", () => {
       expect(expected).not.toBeNull();
       expect(errorOf(() => parseInPieces(text, cuts.map((c) => c % text.length)))).toEqual(expected);
       const bytes = new TextEncoder().encode(text);
-      expect(errorOf(() => parseBytesInPieces(bytes, cuts.map((c) => c % bytes.length)))).toEqual(expected);
+      expect(errorOf(() => parseInPieces(bytes, cuts.map((c) => c % bytes.length)))).toEqual(expected);
     }), { numRuns: 100 });
   });
 
@@ -122,7 +112,7 @@ describe("streaming trace parser", () => {
     for (const text of [`= Start\n${less}\n= End\n`, `= Start\n${less}`, `= Start\n${less}\n`]) {
       const bytes = new TextEncoder().encode(text);
       for (let at = 1; at < bytes.length; at++) {
-        expect(errorOf(() => parseBytesInPieces(bytes, [at])), `cut at byte ${at}`).toEqual({ message: expect.stringMatching(/is not followed by a ">" line/), line: 2, text: less });
+        expect(errorOf(() => parseInPieces(bytes, [at])), `cut at byte ${at}`).toEqual({ message: expect.stringMatching(/is not followed by a ">" line/), line: 2, text: less });
       }
     }
   });

@@ -2,10 +2,8 @@
 // memory follows the op log, not the file, so a trace of several GB opens (the whole text as one
 // string would stop at V8's ~512 MiB limit).
 //
-// The parser reads bytes as they are (nothing is decoded). Each read is cut after its last line
-// break and the bytes after it are moved to the front for the next read, so the parser gets whole
-// lines and never has to join a partial line onto the next chunk; a chunk with no line break at
-// all goes over whole, and the parser holds it until its line ends.
+// The parser reads bytes as they are (nothing is decoded) and holds a read's partial last line
+// itself until the next read ends it, so each read goes to it whole and the buffer is reused.
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
 import { TraceTextParser, type ReaderOptions, type Trace } from "../lib/index.js";
@@ -14,7 +12,6 @@ import { TraceTextParser, type ReaderOptions, type Trace } from "../lib/index.js
 export class TraceFileError extends Error {}
 
 export const READ_CHUNK = 1 << 20;
-const NEWLINE = 0x0a;
 
 /**
  * Parses the trace file; `afterChunk` runs after each piece is parsed (the streamed race takes
@@ -31,32 +28,17 @@ export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParse
   try {
     const parser = new TraceTextParser(basename(file), options);
     const buffer = Buffer.allocUnsafe(chunkBytes);
-    let held = 0;
     for (;;) {
-      if (held === chunkBytes) {
-        // A whole chunk without a line break: the parser copies what it must keep (and rejects a
-        // line longer than any trace line).
-        parser.push(buffer.subarray(0, held));
-        held = 0;
-      }
       let n: number;
       try {
-        n = readSync(fd, buffer, held, chunkBytes - held, null);
+        n = readSync(fd, buffer, 0, chunkBytes, null);
       } catch (error) {
         throw new TraceFileError((error as NodeJS.ErrnoException).code ?? (error as Error).message);
       }
       if (n === 0) break;
-      const end = held + n;
-      const cut = buffer.lastIndexOf(NEWLINE, end - 1) + 1;
-      held = end;
-      if (cut === 0) continue;
-      parser.push(buffer.subarray(0, cut));
-      buffer.copy(buffer, 0, cut, end);
-      held = end - cut;
+      parser.push(buffer.subarray(0, n));
       afterChunk(parser);
     }
-    // The last line, if the file does not end with a line break.
-    parser.push(buffer.subarray(0, held));
     return { parser, trace: parser.finish() };
   } finally {
     closeSync(fd);

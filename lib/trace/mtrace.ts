@@ -43,8 +43,6 @@ const CODE_BANG = 33;
 const CODE_EQUALS = 61;
 const CODE_OPEN_PAREN = 40;
 const CODE_CLOSE_BRACKET = 93;
-const CODE_LF = 10;
-const CODE_CR = 13;
 
 const USAGE_MALLOC = "+ <address> <size>";
 const USAGE_FREE = "- <address>";
@@ -72,7 +70,9 @@ export class MtraceReader {
   private lessNil = false;
   private lessAddress = 0;
   private lessLine = 0;
-  /** The "<" line's text, kept only when its piece ends before the ">" (the piece may be reused). */
+  /** Where the "<" line lies in its piece; its text is kept only when the piece ends before the ">" (the piece may be reused). */
+  private lessStart = 0;
+  private lessEnd = 0;
   private lessText = "";
 
   /** `recycleIds`: reuse the ids of dead blocks nothing can name any more (BlockBook); `expectedOps`: a size to start at. */
@@ -95,7 +95,7 @@ export class MtraceReader {
       if (this.lessPending) this.readGreater(pos);
       else if (pos !== cursor.end) this.readLine(this.findOp(pos));
     }
-    if (this.lessPending) this.lessText = cursor.lineText();
+    if (this.lessPending) this.lessText = cursor.textOf(this.lessStart, this.lessEnd);
   }
 
   /** The ops read since the last call (TraceBuilder.drain); finish() returns only what follows. */
@@ -178,6 +178,8 @@ export class MtraceReader {
     this.lessNil = this.nil;
     this.lessAddress = this.address;
     this.lessLine = cursor.line;
+    this.lessStart = cursor.start;
+    this.lessEnd = cursor.end;
     this.lessText = "";
   }
 
@@ -193,19 +195,8 @@ export class MtraceReader {
     this.move(this.lessNil ? -1 : this.book.lookup(this.lessAddress), this.lessNil, this.lessAddress, newAddress, size);
   }
 
-  // The "<" line is the one before the cursor's, in this piece unless it ended the last one.
   private failLess(): never {
-    throw new TraceError(`"<" is not followed by a ">" line`, this.lessLine, this.lessText || this.lineBefore());
-  }
-
-  private lineBefore(): string {
-    const cursor = this.cursor;
-    const bytes = cursor.bytes;
-    let end = cursor.start - 1; // the line break before the current line
-    if (end > 0 && bytes[end - 1] === CODE_CR) end--;
-    let start = end;
-    while (start > 0 && bytes[start - 1] !== CODE_LF) start--;
-    return cursor.textOf(start, end);
+    throw new TraceError(`"<" is not followed by a ">" line`, this.lessLine, this.lessText || this.cursor.textOf(this.lessStart, this.lessEnd));
   }
 
   private readFailedRealloc(pos: number): void {

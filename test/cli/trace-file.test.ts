@@ -1,4 +1,4 @@
-// The CLI's file reader (cli/trace-file.ts) cuts each read after its last line break: whatever the
+// The CLI's file reader (cli/trace-file.ts) hands each read to the parser as it is: whatever the
 // read size, it must parse exactly what parseTrace parses from the whole text — lines split
 // between reads, CRLF, multi-byte UTF-8 in callers, a line longer than a read, no final newline —
 // and report a malformed line with its number.

@@ -102,7 +102,7 @@ describe("fed chunks", () => {
       postMessage(request: WorkerRequest): void {
         requests.push(request.type);
         if (request.type === "load") {
-          expect(request.feed).toBe(true);
+          expect(request.setup.stream.kind === "trace" && request.setup.stream.file).toBe(FILE); // the worker asks for this file's bytes
           this.id = request.id;
           queueMicrotask(() => this.reply({ type: "need-bytes", id: request.id }));
           void parseTraceChunks(this.chunks, "t").then((trace) => this.reply({ type: "oplog", id: request.id, log: opLogOf(trace), arenaBytes: 1 << 21 }));

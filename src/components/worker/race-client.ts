@@ -64,7 +64,7 @@ export class RaceClient {
     this.lanes.start(setup.lanes.length);
     const file = setup.stream.kind === "trace" ? setup.stream.file : undefined;
     const feedWindow = new FeedWindow();
-    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory(), feed: file !== undefined }), (reply) => {
+    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory() }), (reply) => {
       switch (reply.type) {
         case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
         case "need-bytes":

@@ -16,11 +16,11 @@ export interface RaceSetup {
 
 export type WorkerRequest =
   /**
-   * Generate or parse the stream and send its op log back (shared memory when `share`). With
-   * `feed`, the page reads a file itself: the worker asks for its bytes ("need-bytes") when it is
-   * about to parse them, and they come as "bytes" messages (fed-chunks.ts).
+   * Generate or parse the stream and send its op log back (shared memory when `share`). The page
+   * reads a dropped file itself: the worker asks for its bytes ("need-bytes") when it is about to
+   * parse them, and they come as "bytes" messages (fed-chunks.ts).
    */
-  | { type: "load"; id: number; setup: RaceSetup; share: boolean; feed?: boolean }
+  | { type: "load"; id: number; setup: RaceSetup; share: boolean }
   /** A piece of the file a load asked for; `chunk: null` is the end (with `error` if reading failed). */
   | { type: "bytes"; id: number; chunk: ArrayBuffer | null; error?: string }
   | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number }

@@ -12,6 +12,7 @@ import { FedChunks } from "./fed-chunks.js";
 /**
  * A low guess at an mtrace line's length (40–80 bytes with a caller), so that the parser's tables
  * start at about the size the file needs instead of doubling to it (ReaderOptions.expectedOps).
+ * A .rep line is shorter: its tables still double from there.
  */
 const MTRACE_BYTES_PER_OP = 48;
 
@@ -27,7 +28,8 @@ const post = (reply: WorkerReply, transfer: Transferable[] = []) => (self as unk
 /** The files the page is feeding (fed-chunks.ts), by the id of the load that asked for them. */
 const feeds = new Map<number, FedChunks>();
 
-// A dropped file is read by the page when the load said it would feed it, else here.
+// A dropped file is read by the page for a load (the race client feeds it), and here for a hover
+// that finds nothing cached (a fresh worker after a crash).
 function fileChunks(file: Blob, id: number, feed: boolean): AsyncIterable<Uint8Array> {
   if (!feed) return readableChunks(file.stream());
   const chunks = new FedChunks(() => post({ type: "bytes-read", id }));
@@ -83,10 +85,10 @@ function lanesOf(setup: RaceSetup) {
 /** The op log of the last stream loaded, where memory is shared: packed once per stream. */
 let sharedLog: { trace: Trace; log: OpLog } | null = null;
 
-async function load(id: number, setup: RaceSetup, share: boolean, feed: boolean): Promise<void> {
+async function load(id: number, setup: RaceSetup, share: boolean): Promise<void> {
   let trace: Trace;
   try {
-    trace = await traceOf(setup.stream, id, feed);
+    trace = await traceOf(setup.stream, id, true);
   } finally {
     feeds.delete(id);
   }
@@ -139,7 +141,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    if (request.type === "load") await load(request.id, request.setup, request.share, request.feed === true);
+    if (request.type === "load") await load(request.id, request.setup, request.share);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
   } catch (error) {
     const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};

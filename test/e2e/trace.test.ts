@@ -39,6 +39,27 @@ describe.skipIf(!browser)("the trace page", () => {
     await page.close();
   });
 
+  it("trace: the charts over time and the latency chart are drawn when the reader scrolls to them, and follow the scrubber", async () => {
+    const { page, log } = await openPage(site, "trace", { width: 1280, height: 900 });
+    await choose(page, join(ROOT, "src/data/traces/python3-json.mtrace"));
+    await expect.poll(() => status(page), { timeout: 30_000 }).toMatch(/parsed and raced in/);
+    expect(await page.locator(".leaderboard tbody tr").count()).toBe(ALLOCATORS.length);
+    // Below the fold, nothing is drawn yet.
+    await page.waitForTimeout(300);
+    expect(await page.locator(".timeline-rule").count()).toBe(0);
+    await page.getByRole("heading", { name: "Over time" }).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator(".timeline-rule[visibility=visible]").count(), { timeout: 20_000 }).toBe(5);
+    expect(await page.locator(".footprint-timeline").count()).toBe(1);
+    await page.getByRole("heading", { name: "Latency" }).scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator("figure svg, svg").filter({ hasText: "probes" }).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const ruleX = () => page.locator(".timeline-rule").first().evaluate((rule) => rule.getBoundingClientRect().x);
+    const atEnd = await ruleX();
+    await page.getByRole("button", { name: "step back" }).click();
+    await expect.poll(ruleX).toBeLessThan(atEnd);
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
   it("trace: a malformed file names the line and shows its text, and the page keeps working", async () => {
     const { page, log } = await openPage(site, "trace");
     await choose(page, file("bad.rep", "20000\n2\n3\n1\na 0 10\nzz 1 2\nf 0\n"));

@@ -2,11 +2,13 @@
 // tick (one small table), and the rest — every tick's figures and heat maps, a few MB — is fetched
 // once the reader asks for another tick (scrubbing, the step buttons, play) or scrolls to the
 // charts over time. Resolves at once when the page opens at another tick.
+import { whenNearView, type NearView } from "../core/in-view.js";
+
 export interface Wanted {
   promise: Promise<void>;
   /**
-   * Starts watching the charts' place on the page. Call it once the first view is painted: before
-   * that the page is short and everything below the heat maps sits in the viewport for a moment.
+   * Starts watching the charts' place on the page. Call it once the first view is in the page:
+   * before that the page is short and everything below the heat maps sits in the viewport.
    */
   watchCharts(): void;
   dispose(): void;
@@ -17,12 +19,10 @@ export function whenEveryTickWanted(scrubber: HTMLElement & { value: number }, c
   const promise = new Promise<void>((r) => { resolve = r; });
   let settled = false;
   const onInput = () => { if (scrubber.value !== lastTick) done(); };
-  const observer = typeof IntersectionObserver === "function"
-    ? new IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) done(); })
-    : null;
+  let chartsSeen: NearView | null = null;
   function dispose(): void {
     scrubber.removeEventListener("input", onInput);
-    observer?.disconnect();
+    chartsSeen?.dispose();
   }
   function done(): void {
     if (settled) return;
@@ -35,9 +35,9 @@ export function whenEveryTickWanted(scrubber: HTMLElement & { value: number }, c
   return {
     promise,
     watchCharts() {
-      if (settled) return;
-      if (observer) observer.observe(charts);
-      else done(); // no way to tell what is on screen: load it all
+      if (settled || chartsSeen) return;
+      chartsSeen = whenNearView(charts);
+      chartsSeen.promise.then(done);
     },
     dispose,
   };

@@ -105,7 +105,7 @@ describe("fed chunks", () => {
           expect(request.setup.stream.kind === "trace" && request.setup.stream.file).toBe(FILE); // the worker asks for this file's bytes
           this.id = request.id;
           queueMicrotask(() => this.reply({ type: "need-bytes", id: request.id }));
-          void parseTraceChunks(this.chunks, "t").then((trace) => this.reply({ type: "oplog", id: request.id, log: opLogOf(trace), arenaBytes: 1 << 21 }));
+          void parseTraceChunks(this.chunks, "t").then((trace) => this.reply({ type: "oplog", id: request.id, logs: [opLogOf(trace)], arenaBytes: 1 << 21 }));
         }
         if (request.type === "bytes") {
           if (request.chunk) this.chunks.push(new Uint8Array(request.chunk)); else this.chunks.end();

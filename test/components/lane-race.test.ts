@@ -7,12 +7,13 @@ import { describe, expect, it } from "vitest";
 import { ALLOCATORS, generateWorkload, race } from "../../lib/index.js";
 import { latencyTable, raceSummaryTable, ticksTable, toArrowBytes } from "../../lib/arrow.js";
 import { RaceClient, isSuperseded, type LaneProgress } from "../../src/components/worker/race-client.js";
-import { RaceAssembly, assignLanes, laneWorkerCount, mergeLaneResults } from "../../src/components/worker/lane-merge.js";
+import { LANE_COSTS, RaceAssembly, assignLanes, laneWorkerCount, mergeLaneResults } from "../../src/components/worker/lane-merge.js";
 import { raceLanes, opAtTick } from "../../src/components/worker/lane-race.js";
-import { opLogOf } from "../../src/components/worker/op-log.js";
+import { opLogOf, opLogTransferables, type OpLog } from "../../src/components/worker/op-log.js";
+import { LanePool } from "../../src/components/worker/lane-pool.js";
 import { WARM_UP_OPS } from "../../src/components/worker/warm-up.js";
 import { fromRaceResult, type RaceView } from "../../src/components/core/race-view.js";
-import type { LaneReply } from "../../src/components/worker/lane-protocol.js";
+import type { LaneReply, LaneRequest } from "../../src/components/worker/lane-protocol.js";
 import type { RaceSetup } from "../../src/components/worker/race-protocol.js";
 import { StandInLaneWorker, StandInRaceWorker, type LaneBehaviour } from "./lane-stand-ins.js";
 
@@ -65,16 +66,65 @@ const sequentialView = (ops: number, seed = 4): RaceView =>
   fromRaceResult(race(generateWorkload("redis_cache", { seed, ops }), { lanes: LANES, arenaBytes: ARENA, ticks: 16 }), { source: "redis_cache", kind: "workload" });
 
 describe("lane workers", () => {
-  it("lane workers: one worker per core (one per lane when there are cores enough), lanes dealt round-robin", () => {
+  it("lane workers: one worker per core (one per lane when there are cores enough)", () => {
     expect(laneWorkerCount(6, 8)).toBe(6);
     expect(laneWorkerCount(6, 2)).toBe(2);
     expect(laneWorkerCount(6, 1)).toBe(1);
     expect(laneWorkerCount(12, 4)).toBe(4);
     expect(laneWorkerCount(6, undefined)).toBe(2);
     expect(laneWorkerCount(1, 16)).toBe(1);
-    expect(assignLanes(6, 6)).toEqual([[0], [1], [2], [3], [4], [5]]);
-    expect(assignLanes(6, 4)).toEqual([[0, 4], [1, 5], [2], [3]]);
-    expect(assignLanes(2, 8)).toEqual([[0], [1]]);
+  });
+
+  it("lane workers: lanes are split so each worker's share costs about the same, every lane once", () => {
+    const builtIn = ALLOCATORS.map((allocator) => ({ allocator }));
+    expect(assignLanes(builtIn, 6)).toEqual([[0], [1], [2], [3], [4], [5]]);
+    // Six on two: freelist (the dearest) with buddy and bump, against segfit, slab and tlsf.
+    const [first, second] = assignLanes(builtIn, 2).map((group) => group.map((lane) => ALLOCATORS[lane]));
+    expect(first).toEqual(["bump", "freelist", "buddy"]);
+    expect(second).toEqual(["segfit", "slab", "tlsf"]);
+    const cost = (group: number[]) => group.reduce((sum, lane) => sum + LANE_COSTS[ALLOCATORS[lane]], 0);
+    const [a, b] = assignLanes(builtIn, 2).map(cost);
+    expect(Math.abs(a - b) / (a + b)).toBeLessThan(0.05);
+    // Lanes of equal cost (unknown allocators count 1) are dealt round-robin.
+    const unknown = (n: number) => Array.from({ length: n }, () => ({ allocator: "custom" }));
+    expect(assignLanes(unknown(6), 4)).toEqual([[0, 4], [1, 5], [2], [3]]);
+    expect(assignLanes(unknown(2), 8)).toEqual([[0], [1]]);
+    for (const lanes of [builtIn, [...builtIn, ...builtIn], unknown(7)]) {
+      for (const workers of [1, 2, 3, 5]) {
+        const groups = assignLanes(lanes, workers);
+        expect(groups.flat().sort((x, y) => x - y)).toEqual(lanes.map((_, i) => i));
+        expect(groups.length).toBe(Math.min(workers, lanes.length));
+      }
+    }
+  });
+
+  it("lane workers: each worker is handed an op log copy of its own, transferred, so the page copies nothing", () => {
+    const posts: { worker: number; log: unknown; transfer: unknown[] }[] = [];
+    let spawned = 0;
+    const pool = new LanePool(() => {
+      const worker = spawned++;
+      return {
+        onmessage: null, onerror: null, terminate() {},
+        postMessage(message: unknown, transfer?: unknown) {
+          const request = message as LaneRequest;
+          if (request.type === "lanes") posts.push({ worker, log: request.job.log, transfer: (transfer as unknown[]) ?? [] });
+        },
+      };
+    }, () => 3);
+    const trace = generateWorkload("larson", { seed: 1, ops: 200 });
+    const job = (logs: OpLog[]) => ({ logs, lanes: LANES, arenaBytes: ARENA, ticks: 4, previewTick: 3 });
+    expect(pool.workersFor(LANES.length)).toBe(3);
+    const copies = [opLogOf(trace), opLogOf(trace), opLogOf(trace)];
+    void pool.run(job(copies), () => {}).catch(() => {});
+    expect(posts.map((post) => post.log)).toEqual(copies);
+    posts.forEach((post, g) => expect(post.transfer).toEqual(opLogTransferables(copies[g])));
+    // Short of copies, the last one is posted as a copy to the workers beyond it and transferred
+    // by the last worker, after the others have been sent theirs.
+    posts.length = 0;
+    const one = opLogOf(trace);
+    void pool.run(job([one]), () => {}).catch(() => {});
+    expect(posts.map((post) => post.transfer.length)).toEqual([0, 0, 3]);
+    pool.terminate();
   });
 
   it("lane workers: lanes raced apart and merged in lane order equal the sequential race, table bytes and all", () => {
@@ -85,7 +135,7 @@ describe("lane workers", () => {
       const results: Array<ReturnType<typeof race>["lanes"][number] | undefined> = LANES.map(() => undefined);
       const log = opLogOf(trace);
       // Finished groups come back in reverse: the merge must not depend on arrival order.
-      for (const group of assignLanes(LANES.length, workers).reverse()) {
+      for (const group of assignLanes(LANES, workers).reverse()) {
         raceLanes(1, { log, lanes: group.map((index) => ({ index, spec: LANES[index] })), arenaBytes: ARENA, ticks: 12, previewTick: 11 }, (reply: LaneReply) => {
           if (reply.type === "lane") results[reply.index] = reply.lane;
         });

@@ -45,7 +45,7 @@ export class StandInRaceWorker extends StandIn {
     if (stream.kind !== "workload") throw new Error("the stand-in race worker only generates workloads");
     const trace = generateWorkload(stream.workload as WorkloadName, { seed: stream.seed, ops: stream.ops });
     const arenaBytes = typeof request.setup.arenaBytes === "number" ? request.setup.arenaBytes : 1 << 21;
-    this.reply({ type: "oplog", id: request.id, log: opLogOf(trace), arenaBytes } satisfies WorkerReply);
+    this.reply({ type: "oplog", id: request.id, logs: Array.from({ length: request.copies }, () => opLogOf(trace)), arenaBytes } satisfies WorkerReply);
   }
 }
 

@@ -20,7 +20,7 @@ class StandInWorker implements WorkerLike {
       if (this.terminated) return;
       if (this.behaviour === "crash") this.onerror?.({ message: "Uncaught RangeError: boom", preventDefault() {} } as ErrorEvent);
       if (this.behaviour === "answer" && request.type === "load") {
-        this.onmessage?.({ data: { type: "oplog", id: request.id, log: opLogOf(generateWorkload("larson", { seed: 1, ops: 100 })), arenaBytes: 1 << 21 } } as MessageEvent);
+        this.onmessage?.({ data: { type: "oplog", id: request.id, logs: [opLogOf(generateWorkload("larson", { seed: 1, ops: 100 }))], arenaBytes: 1 << 21 } } as MessageEvent);
       }
       if (this.behaviour === "answer" && request.type === "inspect") {
         this.onmessage?.({ data: { type: "block", id: request.id, block: null, label: "bump", op: 0 } } as MessageEvent);

@@ -20,11 +20,38 @@ export function laneWorkerCount(lanes: number, hardwareConcurrency: number | und
   return Math.max(1, Math.min(lanes, cores * LANES_PER_CORE));
 }
 
-/** Lane indices per worker, dealt round-robin: with enough workers, one lane each. */
-export function assignLanes(lanes: number, workers: number): number[][] {
-  const groups: number[][] = Array.from({ length: Math.max(1, Math.min(workers, lanes)) }, () => []);
-  for (let lane = 0; lane < lanes; lane++) groups[lane % groups.length].push(lane);
-  return groups;
+/**
+ * What a lane of each built-in allocator costs, relative to the others, in a race with frames and
+ * checks as the page runs it: each allocator's `default` time in `npm run bench:race` divided by the
+ * mean of the six on the same workload, averaged over redis_cache, larson and python_repl
+ * (2026-12-07). Freelist walks its one list and costs the most; bump fails fast and costs the least.
+ * Only the split of lanes between workers uses it; any other allocator counts as 1.
+ */
+export const LANE_COSTS: Readonly<Record<string, number>> = { bump: 0.84, freelist: 1.33, segfit: 1.01, buddy: 0.92, slab: 0.89, tlsf: 1.0 };
+
+/**
+ * Lane indices per worker, so that the workers finish together: a race ends with its slowest
+ * worker. Dealt round-robin, six lanes on two workers put freelist, buddy and tlsf together, and on
+ * a 600k-op redis-like trace that worker finished ~160 ms after the other. So the lanes go out
+ * longest first, each to the worker with the least cost so far (ties to the lower worker); each
+ * worker's lanes, and the workers by their first lane, are listed in race order. With equal costs
+ * this is round-robin. With enough
+ * workers, one lane each. The same lanes always give the same split, so a re-run finds every lane
+ * in the worker that raced it last, warm.
+ */
+export function assignLanes(lanes: ReadonlyArray<{ allocator: string }>, workers: number): number[][] {
+  const groups: number[][] = Array.from({ length: Math.max(1, Math.min(workers, lanes.length)) }, () => []);
+  const totals = groups.map(() => 0);
+  const cost = (lane: number) => LANE_COSTS[lanes[lane].allocator] ?? 1;
+  const longestFirst = lanes.map((_, lane) => lane).sort((a, b) => cost(b) - cost(a) || a - b);
+  for (const lane of longestFirst) {
+    let least = 0;
+    for (let g = 1; g < groups.length; g++) if (totals[g] < totals[least]) least = g;
+    groups[least].push(lane);
+    totals[least] += cost(lane);
+  }
+  for (const group of groups) group.sort((a, b) => a - b);
+  return groups.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
 }
 
 /** The lanes' results in race order, as one RaceResult: what race() over the whole op log returns. */

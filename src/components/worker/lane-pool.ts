@@ -12,7 +12,12 @@ import { isSuperseded, type WorkerLike } from "./superseding.js";
 export { isSuperseded };
 
 export interface PoolJob {
-  log: OpLog;
+  /**
+   * The op log, one copy per lane worker (workersFor), each transferred to its worker; or one
+   * shared log, which every worker reads. With fewer plain copies than workers, the last copy is
+   * posted as a copy to the workers beyond it and transferred to the last.
+   */
+  logs: OpLog[];
   lanes: ReadonlyArray<LaneAssignment["spec"]>;
   arenaBytes: number;
   ticks: number;
@@ -44,23 +49,29 @@ export class LanePool {
   run(job: PoolJob, onReply: (reply: LaneReply) => void): Promise<void> {
     this.abandon(superseded("superseded by a newer run"));
     const id = this.nextId++;
-    const groups = assignLanes(job.lanes.length, laneWorkerCount(job.lanes.length, this.cores()));
+    if (job.logs.length === 0) return Promise.reject(new Error("a race needs its op log"));
+    const groups = assignLanes(job.lanes, this.workersFor(job.lanes.length));
     return new Promise<void>((resolve, reject) => {
       this.current = { id, remaining: job.lanes.length, onReply, resolve, reject };
-      // Shared memory is posted as is; plain arrays are copied into each worker but the last, which
-      // takes the page's copy.
-      const transfer = opLogTransferables(job.log);
+      const lastLog = job.logs.length - 1;
       groups.forEach((lanes, g) => {
         const slot = this.slotFor(g);
         slot.busyWith = id;
+        const log = job.logs[Math.min(g, lastLog)];
         const laneJob: LaneJob = {
-          log: job.log, arenaBytes: job.arenaBytes, ticks: job.ticks, previewTick: job.previewTick,
+          log, arenaBytes: job.arenaBytes, ticks: job.ticks, previewTick: job.previewTick,
           lanes: lanes.map((index) => ({ index, spec: job.lanes[index] })),
         };
-        const last = g === groups.length - 1;
-        slot.worker.postMessage({ type: "lanes", id, job: laneJob } satisfies LaneRequest, last ? transfer : []);
+        // A copy is transferred by the last worker that reads it (shared memory has nothing to transfer).
+        const lastReader = g < lastLog || g === groups.length - 1;
+        slot.worker.postMessage({ type: "lanes", id, job: laneJob } satisfies LaneRequest, lastReader ? opLogTransferables(log) : []);
       });
     });
+  }
+
+  /** How many lane workers a race of `lanes` lanes is split over: one op log copy for each. */
+  workersFor(lanes: number): number {
+    return laneWorkerCount(lanes, this.cores());
   }
 
   /**
@@ -78,7 +89,7 @@ export class LanePool {
    * worker already running, or started later after a supersede or a crash, stays as it is.
    */
   warm(lanes: ReadonlyArray<LaneAssignment["spec"]>, ticks: number): void {
-    assignLanes(lanes.length, laneWorkerCount(lanes.length, this.cores())).forEach((group, g) => {
+    assignLanes(lanes, laneWorkerCount(lanes.length, this.cores())).forEach((group, g) => {
       if (this.slots[g]) return;
       this.slotFor(g).worker.postMessage({ type: "warm", lanes: group.map((index) => lanes[index]), ticks } satisfies LaneRequest);
     });

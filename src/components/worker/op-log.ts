@@ -1,7 +1,7 @@
 // The op log a race reads (a Trace's three typed arrays), packed once to travel to the lane
 // workers. Where the page is cross-origin isolated the arrays live in SharedArrayBuffers and every
 // lane worker reads the same bytes; elsewhere (any static host without COOP/COEP headers) they are
-// plain arrays, copied into each worker by postMessage. Either way the text is parsed only once.
+// plain arrays, one copy per lane worker, each transferred. Either way the text is parsed only once.
 import type { Trace } from "../../lib/index.js";
 
 /** A Trace as plain data: exactly `length` entries per array, nothing past them. */

@@ -64,7 +64,9 @@ export class RaceClient {
     this.lanes.start(setup.lanes.length);
     const file = setup.stream.kind === "trace" ? setup.stream.file : undefined;
     const feedWindow = new FeedWindow();
-    const { log, arenaBytes } = await this.races.run<{ log: OpLog; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share: canShareMemory() }), (reply) => {
+    const share = canShareMemory();
+    const copies = this.lanes.workersFor(setup.lanes.length);
+    const { logs, arenaBytes } = await this.races.run<{ logs: OpLog[]; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share, copies }), (reply) => {
       switch (reply.type) {
         case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
         case "need-bytes":
@@ -72,20 +74,21 @@ export class RaceClient {
           void feedFile(file!, feedWindow, (piece, transfer) => this.races.post(reply.id, { type: "bytes", id: reply.id, ...piece } satisfies WorkerRequest, transfer));
           return undefined;
         case "bytes-read": feedWindow.read(); return undefined;
-        case "oplog": return { value: { log: reply.log, arenaBytes: reply.arenaBytes } };
+        case "oplog": return { value: { logs: reply.logs, arenaBytes: reply.arenaBytes } };
         case "error": return { error: Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }) };
         default: return undefined;
       }
     }).finally(() => feedWindow.close());
     if (generation !== this.generation) throw Object.assign(new Error("superseded by a newer run"), { superseded: true });
 
+    const log = logs[0]; // every copy has the same name, length and drops
     const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;
     const meta = { name: log.name, arenaBytes, ops: log.length, previewTick, source, kind: setup.stream.kind };
     const droppedFrees = log.droppedFrees;
     const assembly = new RaceAssembly(setup.lanes, meta);
     let previewed = false, lastPartial = -Infinity;
     callbacks.onProgress?.("racing", 0, log.length);
-    await this.lanes.run({ log, lanes: setup.lanes, arenaBytes, ticks: setup.ticks, previewTick }, (reply) => {
+    await this.lanes.run({ logs, lanes: setup.lanes, arenaBytes, ticks: setup.ticks, previewTick }, (reply) => {
       assembly.accept(reply);
       if (reply.type === "preview") {
         if (!previewed && assembly.previewReady()) {

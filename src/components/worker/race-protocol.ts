@@ -16,11 +16,13 @@ export interface RaceSetup {
 
 export type WorkerRequest =
   /**
-   * Generate or parse the stream and send its op log back (shared memory when `share`). The page
-   * reads a dropped file itself: the worker asks for its bytes ("need-bytes") when it is about to
-   * parse them, and they come as "bytes" messages (fed-chunks.ts).
+   * Generate or parse the stream and send its op log back: one in shared memory when `share`, else
+   * `copies` of it, one to transfer to each lane worker (a copy posted by the page would cost its
+   * main thread 35–85 ms for a 600k-op log; the worker's copies are memcpys). The page reads a
+   * dropped file itself: the worker asks for its bytes ("need-bytes") when it is about to parse
+   * them, and they come as "bytes" messages (fed-chunks.ts).
    */
-  | { type: "load"; id: number; setup: RaceSetup; share: boolean }
+  | { type: "load"; id: number; setup: RaceSetup; share: boolean; copies: number }
   /** A piece of the file a load asked for; `chunk: null` is the end (with `error` if reading failed). */
   | { type: "bytes"; id: number; chunk: ArrayBuffer | null; error?: string }
   | { type: "inspect"; id: number; setup: RaceSetup; lane: number; op: number; address: number }
@@ -35,7 +37,8 @@ export type WorkerReply =
   | { type: "need-bytes"; id: number }
   /** One piece of those bytes is parsed: the page may send another (fed-chunks.ts, FeedWindow). */
   | { type: "bytes-read"; id: number }
-  | { type: "oplog"; id: number; log: OpLog; arenaBytes: number }
+  /** The copies a load asked for (or the one shared log), all the same ops, transferred. */
+  | { type: "oplog"; id: number; logs: OpLog[]; arenaBytes: number }
   | { type: "block"; id: number; block: BlockInfo | null; label: string; op: number }
   | { type: "error"; id: number; message: string; line?: number; text?: string };
 

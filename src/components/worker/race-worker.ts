@@ -85,7 +85,7 @@ function lanesOf(setup: RaceSetup) {
 /** The op log of the last stream loaded, where memory is shared: packed once per stream. */
 let sharedLog: { trace: Trace; log: OpLog } | null = null;
 
-async function load(id: number, setup: RaceSetup, share: boolean): Promise<void> {
+async function load(id: number, setup: RaceSetup, share: boolean, copies: number): Promise<void> {
   let trace: Trace;
   try {
     trace = await traceOf(setup.stream, id, true);
@@ -96,13 +96,13 @@ async function load(id: number, setup: RaceSetup, share: boolean): Promise<void>
   const shared = share && canShareMemory();
   if (shared) {
     if (sharedLog?.trace !== trace) sharedLog = { trace, log: opLogOf(trace, { shared: true }) };
-    post({ type: "oplog", id, log: sharedLog.log, arenaBytes });
+    post({ type: "oplog", id, logs: [sharedLog.log], arenaBytes });
     return;
   }
-  // A packed copy of the cached trace (which serves the next run and the hovers), transferred: a
-  // posted copy would be copied again here and once more on the page's main thread.
-  const log = opLogOf(trace);
-  post({ type: "oplog", id, log, arenaBytes }, opLogTransferables(log));
+  // Packed copies of the cached trace (which serves the next run and the hovers), one per lane
+  // worker, all transferred: the page forwards each without copying it on its main thread.
+  const logs = Array.from({ length: Math.max(1, copies) }, () => opLogOf(trace));
+  post({ type: "oplog", id, logs, arenaBytes }, logs.flatMap(opLogTransferables));
 }
 
 async function inspect(id: number, setup: RaceSetup, laneIndex: number, op: number, address: number): Promise<void> {
@@ -141,7 +141,7 @@ self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
     return;
   }
   try {
-    if (request.type === "load") await load(request.id, request.setup, request.share);
+    if (request.type === "load") await load(request.id, request.setup, request.share, request.copies);
     else if (request.type === "inspect") await inspect(request.id, request.setup, request.lane, request.op, request.address);
   } catch (error) {
     const traceError = error instanceof TraceError ? { line: error.line, text: error.text } : {};

@@ -35,9 +35,8 @@ export const LANE_COSTS: Readonly<Record<string, number>> = { bump: 0.84, freeli
  * a 600k-op redis-like trace that worker finished ~160 ms after the other. So the lanes go out
  * longest first, each to the worker with the least cost so far (ties to the lower worker); each
  * worker's lanes, and the workers by their first lane, are listed in race order. With equal costs
- * this is round-robin. With enough
- * workers, one lane each. The same lanes always give the same split, so a re-run finds every lane
- * in the worker that raced it last, warm.
+ * this is round-robin; with enough workers, one lane each. The same lanes always give the same
+ * split, so a re-run finds every lane in the worker that raced it last, warm.
  */
 export function assignLanes(lanes: ReadonlyArray<{ allocator: string }>, workers: number): number[][] {
   const groups: number[][] = Array.from({ length: Math.max(1, Math.min(workers, lanes.length)) }, () => []);

@@ -79,7 +79,7 @@ export class LanePool {
    * parse of the stream instead of following it.
    */
   start(lanes: number): void {
-    for (let g = 0; g < laneWorkerCount(lanes, this.cores()); g++) this.slotFor(g);
+    for (let g = 0; g < this.workersFor(lanes); g++) this.slotFor(g);
   }
 
   /**
@@ -89,7 +89,7 @@ export class LanePool {
    * worker already running, or started later after a supersede or a crash, stays as it is.
    */
   warm(lanes: ReadonlyArray<LaneAssignment["spec"]>, ticks: number): void {
-    assignLanes(lanes, laneWorkerCount(lanes.length, this.cores())).forEach((group, g) => {
+    assignLanes(lanes, this.workersFor(lanes.length)).forEach((group, g) => {
       if (this.slots[g]) return;
       this.slotFor(g).worker.postMessage({ type: "warm", lanes: group.map((index) => lanes[index]), ticks } satisfies LaneRequest);
     });

@@ -53,7 +53,6 @@ function errorOf(run: () => unknown): { message: string; line: number; text: str
   }
 }
 
-
 const files = [
   ...readdirSync(SAMPLES).filter((f) => f.endsWith(".mtrace")).map((f) => SAMPLES + f),
   ...(HAS_MALLOCLAB ? readdirSync(MALLOCLAB).filter((f) => f.endsWith(".rep")).map((f) => MALLOCLAB + f) : []),

@@ -18,7 +18,7 @@ export type WorkerRequest =
   /**
    * Generate or parse the stream and send its op log back: one in shared memory when `share`, else
    * `copies` of it, one to transfer to each lane worker (a copy posted by the page would cost its
-   * main thread 35–85 ms for a 600k-op log; the worker's copies are memcpys). The page reads a
+   * main thread 30–85 ms for a 600k-op log; the worker's copies are memcpys). The page reads a
    * dropped file itself: the worker asks for its bytes ("need-bytes") when it is about to parse
    * them, and they come as "bytes" messages (fed-chunks.ts).
    */

@@ -147,6 +147,8 @@ describe.skipIf(!browser)("the race page", () => {
     expect(atEnd.map((p) => p.title)).toEqual(["Fragmentation score", "Live bytes", "High-water mark", "Failures", "Footprint"]);
     for (const chart of atEnd) expect(Math.abs(chart.ruleX - chart.linesRight), chart.title).toBeLessThanOrEqual(2);
     await page.getByRole("button", { name: "step back" }).click();
+    // The rules move when the page's cells next run, not within the click: wait for every one.
+    await expect.poll(async () => (await placements()).every((chart) => chart.ruleX < chart.linesRight - 1), { timeout: 10_000 }).toBe(true);
     for (const chart of await placements()) {
       expect(chart.ruleX, chart.title).toBeGreaterThanOrEqual(chart.linesLeft - 1);
       expect(chart.ruleX, chart.title).toBeLessThan(chart.linesRight - 1);

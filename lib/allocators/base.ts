@@ -12,6 +12,7 @@ import {
   type AllocatorStats,
 } from "./types.js";
 import { LargeObjectPath } from "./large.js";
+import { takeArenaBuffer } from "./arena-pool.js";
 import { booleanKnob, integerKnob, rejectUnknownKnobs, validateArenaBytes } from "../knobs.js";
 
 export function newStats(): AllocatorStats {
@@ -67,7 +68,8 @@ export abstract class ArenaAllocator implements Allocator {
     rejectUnknownKnobs(name, options, knownKnobs);
     this.name = name;
     this.arenaBytes = validateArenaBytes(options.arenaBytes);
-    const buffer = new ArrayBuffer(this.arenaBytes);
+    // Zeroed either way; a kept one has its pages mapped already (arena-pool.ts).
+    const buffer = takeArenaBuffer(this.arenaBytes);
     this.bytes = new Uint8Array(buffer);
     this.words = new Int32Array(buffer);
   }

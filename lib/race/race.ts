@@ -18,6 +18,7 @@ import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
 import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
+import { recycleArenaBuffer } from "../allocators/arena-pool.js";
 
 /** One lane's state every tickEvery ops: the arena census (lib/arena.ts) without its internal fragmentation, which the summary reports once, and the lane's counters. */
 export interface Tick extends Omit<ArenaCensus, "internalFragmentation"> {
@@ -256,7 +257,11 @@ function raceStretches(name: string, n: number, idCount: number, arenaBytes: num
   }
 
   if (options.onFinish) lanes.forEach((lane, l) => options.onFinish!(lane.allocator, lane.spec.label ?? lane.spec.allocator, l));
-  return { trace: name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
+  const result = { trace: name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
+  // The arenas go back to the pool for the next race (arena-pool.ts) — unless someone else may
+  // still hold an allocator: onFinish was handed every one, and a spec's own `create` made its own.
+  if (!options.onFinish) for (const lane of lanes) if (!lane.spec.create) recycleArenaBuffer(lane.allocator.bytes.buffer as ArrayBuffer);
+  return result;
 }
 
 function maxId(trace: Trace): number {

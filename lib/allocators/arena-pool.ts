@@ -1,7 +1,7 @@
 // Arena buffers kept between races. A fresh ArrayBuffer of a few MiB is mapped page by page as it is
 // first written, and on this project's machines each first write to a page costs ~12 µs: a bump
 // lane that fills a fresh 2 MiB arena spends ~6 ms on it, against ~0.2 ms to zero and refill a
-// buffer whose pages are already mapped (bench/README.md, "Fresh arenas"). Node's malloc keeps
+// buffer whose pages are already mapped (bench/README.md, "Issue 11, fifth pass"). Node's malloc keeps
 // freed buffers of that size for the next one after a while; Chromium maps and unmaps each one,
 // so a page's live re-runs paid it on every lane of every run. The race engine hands its lanes'
 // buffers back here when it is done with them (recycleArenaBuffer), and the next allocator of the

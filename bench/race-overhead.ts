@@ -41,6 +41,7 @@ import type { Trace } from "../lib/trace/types.js";
 import { generateWorkload, isWorkloadName, type WorkloadName } from "../lib/workloads/index.js";
 import { decodeFromNative, encodeForNative } from "./bench-trace.js";
 import { replayBare } from "../lib/race/replay-bare.js";
+import { recycleArenaBuffer } from "../lib/allocators/arena-pool.js";
 
 // The target (issue "traces of any length", item 4): lean's bookkeeping costs at most 15 ns per
 // op over the bare replay, in absolute terms, since faster allocators make a fixed cost a larger
@@ -100,7 +101,11 @@ function measureMode(trace: Trace, mode: Mode, allocator: AllocatorName, ticks: 
   let failures = 0, corrupt: string | null = null;
   const ms = fastest(() => {
     if (mode === "bare") {
-      failures = replayBare(createAllocator(allocator, { arenaBytes: ARENA }), trace, new Int32Array(ids));
+      const heap = createAllocator(allocator, { arenaBytes: ARENA });
+      failures = replayBare(heap, trace, new Int32Array(ids));
+      // Handed back as race() hands back its lanes' arenas, so both modes replay on arenas whose
+      // pages are already mapped (arena-pool.ts) and the difference is the bookkeeping alone.
+      recycleArenaBuffer(heap.bytes.buffer as ArrayBuffer);
     } else {
       const lane = race(trace, raceOptionsOf(mode, allocator, ticks)).lanes[0];
       failures = lane.failures;

@@ -258,10 +258,14 @@ function raceStretches(name: string, n: number, idCount: number, arenaBytes: num
 
   if (options.onFinish) lanes.forEach((lane, l) => options.onFinish!(lane.allocator, lane.spec.label ?? lane.spec.allocator, l));
   const result = { trace: name, arenaBytes, ops: n, lanes: lanes.map(summarize) };
-  // The arenas go back to the pool for the next race (arena-pool.ts) — unless someone else may
-  // still hold an allocator: onFinish was handed every one, and a spec's own `create` made its own.
-  if (!options.onFinish) for (const lane of lanes) if (!lane.spec.create) recycleArenaBuffer(lane.allocator.bytes.buffer as ArrayBuffer);
+  if (!options.onFinish) recycleArenas(lanes);
   return result;
+}
+
+// The arenas go back to the pool for the next race (arena-pool.ts), but only those of allocators
+// nobody else can hold: not when onFinish was handed every one, nor one a spec's own `create` made.
+function recycleArenas(lanes: Lane[]): void {
+  for (const lane of lanes) if (!lane.spec.create) recycleArenaBuffer(lane.allocator.bytes.buffer as ArrayBuffer);
 }
 
 function maxId(trace: Trace): number {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ARENA_POOL_BYTES, arenaPoolSize, emptyArenaPool, recycleArenaBuffer, takeArenaBuffer } from "../../lib/allocators/arena-pool.js";
-import { createAllocator, generateWorkload, race } from "../../lib/index.js";
+import { createAllocator, generateWorkload, race, type AllocatorName } from "../../lib/index.js";
 
 afterEach(() => emptyArenaPool());
 
@@ -32,10 +32,10 @@ describe("arena pool", () => {
   it("a race gives its lanes' arenas back, and the next race gives the same figures", () => {
     emptyArenaPool();
     const trace = generateWorkload("larson", { seed: 5, ops: 4000 });
-    const options = { allocators: ["bump", "freelist", "tlsf"] as const, arenaBytes: 1 << 20, ticks: 8 };
-    const first = race(trace, { ...options, allocators: [...options.allocators] });
+    const options = { allocators: ["bump", "freelist", "tlsf"] satisfies AllocatorName[], arenaBytes: 1 << 20, ticks: 8 };
+    const first = race(trace, options);
     expect(arenaPoolSize().buffers).toBe(3);
-    const second = race(trace, { ...options, allocators: [...options.allocators] });
+    const second = race(trace, options);
     expect(second).toEqual(first);
   });
 

@@ -35,6 +35,11 @@ export class TraceTextParser {
   private head: Uint8Array = EMPTY;
   /** The partial last line of what has arrived (a copy: the piece it came from may be reused). */
   private rest: Uint8Array = EMPTY;
+  /**
+   * A high surrogate that ended the last text piece: its low half starts the next one, and
+   * encoded apart each would become U+FFFD.
+   */
+  private heldSurrogate = "";
 
   constructor(name = "trace", options: ReaderOptions = {}) {
     this.name = name;
@@ -47,21 +52,36 @@ export class TraceTextParser {
    */
   push(chunk: Uint8Array | string): void {
     if (typeof chunk === "string") {
-      for (const piece of textPieces(chunk)) this.pushBytes(encoder.encode(piece));
+      let text = this.heldSurrogate + chunk;
+      this.heldSurrogate = "";
+      if (isHighSurrogate(text.charCodeAt(text.length - 1))) {
+        this.heldSurrogate = text.slice(-1);
+        text = text.slice(0, -1);
+      }
+      for (const piece of textPieces(text)) this.pushBytes(encoder.encode(piece));
       return;
     }
+    this.releaseSurrogate();
     // One kind of array for the readers (a Node Buffer is a subclass), so their loads stay monomorphic.
     this.pushBytes(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   /** Reads the last line (if the text did not end with a line break) and returns the trace. */
   finish(): Trace {
+    this.releaseSurrogate();
     if (this.reader === null) this.pushBytes(this.start());
     if (this.rest.length) {
       this.reader!.read(this.rest);
       this.rest = EMPTY;
     }
     return this.reader!.finish(this.name);
+  }
+
+  /** A held high surrogate with no low half after it: encoded alone, as parseTrace would (U+FFFD). */
+  private releaseSurrogate(): void {
+    if (!this.heldSurrogate) return;
+    this.pushBytes(encoder.encode(this.heldSurrogate));
+    this.heldSurrogate = "";
   }
 
   /** Ops parsed and not yet taken (takeOps) — what the parser holds in memory. */
@@ -136,6 +156,10 @@ function hasNonBlank(bytes: Uint8Array): boolean {
     if (byte !== 32 && byte !== 9 && byte !== 10 && byte !== 13) return true;
   }
   return false;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 // Cut after a line break, a piece never splits a surrogate pair (which would encode as U+FFFD).

@@ -88,6 +88,17 @@ describe("streaming trace parser", () => {
     for (let at = 1; at < bytes.length; at++) expect(plain(await parseTraceChunks(cutBytes(bytes, [at]), "t")), `cut at byte ${at}`).toEqual(whole);
   });
 
+  it("text cut between the two halves of a surrogate pair is read whole, good or bad", () => {
+    const good = "= Start\n@ /home/zoë/😀prog:[0x401136] + 0x1000 0x10\n@ /home/zoë/😀prog:[0x401136] - 0x1000\n= End\n";
+    const bad = "= Start\n@ /zoë/😀:[0x1] < 0x5000";
+    const pair = (text: string) => text.indexOf("😀") + 1; // between the high and the low half
+    expect(plain(parseInPieces(good, [pair(good)]))).toEqual(plain(parseTrace(good, "t")));
+    expect(errorOf(() => parseInPieces(bad, [pair(bad)]))).toEqual(errorOf(() => parseTrace(bad, "t")));
+    expect(errorOf(() => parseTrace(bad, "t"))!.text).toBe("@ /zoë/😀:[0x1] < 0x5000");
+    // A high half with nothing after it is what the whole text gives: U+FFFD.
+    expect(errorOf(() => parseInPieces("3\n2\n1\na 0 \ud83d", [9]))).toEqual(errorOf(() => parseTrace("3\n2\n1\na 0 \ud83d", "t")));
+  });
+
   it("bad input fails with the same message and line number however it is cut", () => {
     const good = formatMtrace(generateWorkload("larson", { seed: 1, ops: 300 })).split("\n");
     const cases = [

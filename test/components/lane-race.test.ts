@@ -4,7 +4,7 @@
 // frames before the race ends, each lane's progress as it comes, and a crashed lane worker is a
 // message followed by a working next race.
 import { describe, expect, it } from "vitest";
-import { ALLOCATORS, generateWorkload, race } from "../../lib/index.js";
+import { ALLOCATORS, formatRep, generateWorkload, parseTrace, race } from "../../lib/index.js";
 import { latencyTable, raceSummaryTable, ticksTable, toArrowBytes } from "../../lib/arrow.js";
 import { RaceClient, isSuperseded, type LaneProgress } from "../../src/components/worker/race-client.js";
 import { LANE_COSTS, RaceAssembly, assignLanes, laneWorkerCount, mergeLaneResults } from "../../src/components/worker/lane-merge.js";
@@ -107,12 +107,12 @@ describe("lane workers", () => {
         onmessage: null, onerror: null, terminate() {},
         postMessage(message: unknown, transfer?: unknown) {
           const request = message as LaneRequest;
-          if (request.type === "lanes") posts.push({ worker, log: request.job.log, transfer: (transfer as unknown[]) ?? [] });
+          if (request.type === "lanes") posts.push({ worker, log: request.job.stream.kind === "log" ? request.job.stream.log : null, transfer: (transfer as unknown[]) ?? [] });
         },
       };
     }, () => 3);
     const trace = generateWorkload("larson", { seed: 1, ops: 200 });
-    const job = (logs: OpLog[]) => ({ logs, lanes: LANES, arenaBytes: ARENA, ticks: 4, previewTick: 3 });
+    const job = (logs: OpLog[]) => ({ stream: { kind: "logs" as const, logs }, lanes: LANES, arenaBytes: ARENA, ticks: 4, previewTick: 3 });
     expect(pool.workersFor(LANES.length)).toBe(3);
     const copies = [opLogOf(trace), opLogOf(trace), opLogOf(trace)];
     void pool.run(job(copies), () => {}).catch(() => {});
@@ -124,6 +124,11 @@ describe("lane workers", () => {
     const one = opLogOf(trace);
     void pool.run(job([one]), () => {}).catch(() => {});
     expect(posts.map((post) => post.transfer.length)).toEqual([0, 0, 3]);
+    // A workload goes as its recipe, to every worker, with nothing to transfer.
+    posts.length = 0;
+    const recipe = { kind: "workload" as const, workload: "larson", seed: 1, ops: 200 };
+    void pool.run({ ...job([]), stream: recipe }, () => {}).catch(() => {});
+    expect(posts.map((post) => [post.log, post.transfer.length])).toEqual([[null, 0], [null, 0], [null, 0]]);
     pool.terminate();
   });
 
@@ -131,18 +136,28 @@ describe("lane workers", () => {
     const trace = generateWorkload("python_repl", { seed: 2, ops: 6000 });
     const options = { lanes: LANES, arenaBytes: ARENA, ticks: 12 };
     const sequential = race(trace, options);
-    for (const workers of [1, 2, 4, LANES.length]) {
-      const results: Array<ReturnType<typeof race>["lanes"][number] | undefined> = LANES.map(() => undefined);
-      const log = opLogOf(trace);
-      // Finished groups come back in reverse: the merge must not depend on arrival order.
-      for (const group of assignLanes(LANES, workers).reverse()) {
-        raceLanes(1, { log, lanes: group.map((index) => ({ index, spec: LANES[index] })), arenaBytes: ARENA, ticks: 12, previewTick: 11 }, (reply: LaneReply) => {
-          if (reply.type === "lane") results[reply.index] = reply.lane;
-        });
+    // Each worker reads a copy of the op log, or generates the workload from its recipe itself.
+    const streams = [
+      () => ({ kind: "log" as const, log: opLogOf(trace) }),
+      () => ({ kind: "workload" as const, workload: "python_repl", seed: 2, ops: 6000 }),
+    ];
+    for (const stream of streams) {
+      for (const workers of [1, 2, 4, LANES.length]) {
+        const results: Array<ReturnType<typeof race>["lanes"][number] | undefined> = LANES.map(() => undefined);
+        const named: unknown[] = [];
+        // Finished groups come back in reverse: the merge must not depend on arrival order.
+        for (const group of assignLanes(LANES, workers).reverse()) {
+          raceLanes(1, { stream: stream(), lanes: group.map((index) => ({ index, spec: LANES[index] })), arenaBytes: ARENA, ticks: 12, previewTick: 11 }, (reply: LaneReply) => {
+            if (reply.type === "stream") named.push(reply);
+            if (reply.type === "lane") results[reply.index] = reply.lane;
+          });
+        }
+        // Every worker first says what it races: the same stream, whoever made it.
+        expect(new Set(named.map((reply) => JSON.stringify(reply)))).toEqual(new Set([JSON.stringify({ type: "stream", id: 1, name: trace.name, ops: trace.length, droppedFrees: 0, arenaBytes: ARENA })]));
+        const merged = mergeLaneResults(trace.name, ARENA, trace.length, results);
+        expect(digest(merged), `${stream().kind}, ${workers} workers`).toEqual(digest(sequential));
+        expect(raceTablesBytes(merged)).toEqual(raceTablesBytes(sequential));
       }
-      const merged = mergeLaneResults(trace.name, ARENA, trace.length, results);
-      expect(digest(merged), `${workers} workers`).toEqual(digest(sequential));
-      expect(raceTablesBytes(merged)).toEqual(raceTablesBytes(sequential));
     }
   });
 
@@ -159,6 +174,49 @@ describe("lane workers", () => {
     const again = await client.race(setupOf(8000, 5), 15);
     expect(digest(again.view)).toEqual(digest(sequentialView(8000, 5)));
     expect(lanes).toHaveLength(LANES.length);
+  });
+
+  it("lane workers: a workload goes straight to the lane workers; a trace is loaded by the race worker first", async () => {
+    const raceWorkers: StandInRaceWorker[] = [];
+    const client = new RaceClient(() => { const worker = new StandInRaceWorker(); raceWorkers.push(worker); return worker; }, () => new StandInLaneWorker("race"), () => 2);
+    const generated = await client.race(setupOf(3000), 15);
+    expect(raceWorkers).toHaveLength(0);
+    expect(digest(generated.view)).toEqual(digest(sequentialView(3000)));
+    const trace = generateWorkload("redis_cache", { seed: 4, ops: 3000 });
+    const parsed = await client.race({ ...setupOf(3000), stream: { kind: "trace", name: "t.rep", text: formatRep(trace) } }, 15);
+    expect(raceWorkers).toHaveLength(1);
+    expect(raceWorkers[0].received).toBe(1);
+    const expected = fromRaceResult(race(parseTrace(formatRep(trace), "t.rep"), { lanes: LANES, arenaBytes: ARENA, ticks: 16 }), { source: "t.rep", kind: "trace" });
+    expect(digest(parsed.view)).toEqual(digest(expected));
+  });
+
+  it("lane workers: asked again for the race under way (the page's early start, then its race cell), the client joins it", async () => {
+    const { client, lanes } = clientOf([], 2);
+    const early: RaceView[] = [], late: RaceView[] = [];
+    const first = client.race(setupOf(4000), 15, { onPreview: (view) => early.push(view) });
+    const second = client.race(setupOf(4000), 15, { onPreview: (view) => late.push(view) });
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toBe(a);
+    expect(lanes.map((worker) => worker.received)).toEqual([1, 1]);
+    expect([early.length, late.length]).toEqual([1, 1]);
+    // Asked once more after it is done, the client answers with it, showing its preview first.
+    const after: RaceView[] = [];
+    expect(await client.race(setupOf(4000), 15, { onPreview: (view) => after.push(view) })).toBe(a);
+    expect(after).toEqual(early);
+    expect(lanes.map((worker) => worker.received)).toEqual([1, 1]);
+    expect(digest(a.view)).toEqual(digest(sequentialView(4000)));
+    // Another tick, seed or trace is another race.
+    await client.race(setupOf(4000), 14);
+    await client.race(setupOf(4000, 9), 14);
+    expect(lanes.map((worker) => worker.received)).toEqual([3, 3]);
+  });
+
+  it("lane workers: a race that failed is not joined: asking again races again", async () => {
+    const { client, lanes } = clientOf(["crash"], 2);
+    await expect(client.race(setupOf(3000), 15)).rejects.toThrow(/lane worker crashed/);
+    const outcome = await client.race(setupOf(3000), 15);
+    expect(lanes.length).toBe(4); // the crashed pair's replacements
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
   });
 
   it("lane workers: on two cores, two workers race three lanes each and the result is the same", async () => {

@@ -40,7 +40,10 @@ function clientOf(behaviours: Behaviour[]) {
   return { client, spawned };
 }
 
-const SETUP: RaceSetup = { stream: { kind: "workload", workload: "larson", seed: 1, ops: 100 }, arenaBytes: 1 << 21, lanes: [{ allocator: "bump" }, { allocator: "tlsf" }], ticks: 4 };
+// A trace, which the race worker loads (a workload goes straight to the lane workers); the stand-in
+// answers with larson's ops whatever the text.
+const SETUP: RaceSetup = { stream: { kind: "trace", name: "t.rep", text: "" }, arenaBytes: 1 << 21, lanes: [{ allocator: "bump" }, { allocator: "tlsf" }], ticks: 4 };
+const WORKLOAD: RaceSetup = { ...SETUP, stream: { kind: "workload", workload: "larson", seed: 1, ops: 100 } };
 
 describe("race client", () => {
   it("race client: a worker that throws rejects the race with a message, not as superseded", async () => {
@@ -67,6 +70,15 @@ describe("race client", () => {
     expect(isSuperseded(await first)).toBe(true);
     expect((await second).view.ops).toBe(100);
     expect(spawned[0].terminated).toBe(true);
+  });
+
+  it("race client: a workload race stops a trace still loading, which is superseded", async () => {
+    const { client, spawned } = clientOf(["hang"]);
+    const loading = client.race(SETUP, 0).then(() => null, (e: unknown) => e);
+    const generated = await client.race(WORKLOAD, 0);
+    expect(isSuperseded(await loading)).toBe(true);
+    expect(spawned[0].terminated).toBe(true);
+    expect(generated.view.ops).toBe(100);
   });
 
   it("race client: a crash of the hover worker leaves the race running", async () => {

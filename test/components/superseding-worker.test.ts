@@ -54,6 +54,20 @@ describe("superseding worker", () => {
     runner.terminate();
   });
 
+  it("superseding worker: supersede() stops the job under way and its worker; with none, it keeps the idle worker", async () => {
+    const { runner, spawned, run } = runnerOf(["hang", "answer"]);
+    const first = run().catch((e: unknown) => e);
+    runner.supersede();
+    expect(isSuperseded(await first)).toBe(true);
+    expect(spawned[0].terminated).toBe(true);
+    expect(await run()).toBe(2);
+    runner.supersede();
+    expect(spawned[1].terminated).toBe(false);
+    expect(await run()).toBe(3);
+    expect(spawned).toHaveLength(2);
+    runner.terminate();
+  });
+
   it("superseding worker: progress replies keep a job waiting, the final one settles it", async () => {
     const { run, progress, spawned } = runnerOf(["answer"]);
     expect(await run()).toBe(1);

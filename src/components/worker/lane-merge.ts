@@ -79,7 +79,7 @@ export class RaceAssembly {
   }
 
   accept(reply: LaneReply): void {
-    if (reply.type === "error") return;
+    if (reply.type === "error" || reply.type === "stream") return;
     if (!(reply.index >= 0 && reply.index < this.lanes.length)) throw new RangeError(`a lane worker answered for lane ${reply.index} of ${this.lanes.length}`);
     if (reply.type === "preview") this.previews[reply.index] = reply.lane;
     else if (reply.type === "lane") this.results[reply.index] = reply.lane;

@@ -7,19 +7,21 @@
 import { assignLanes, laneWorkerCount } from "./lane-merge.js";
 import { opLogTransferables, type OpLog } from "./op-log.js";
 import type { LaneAssignment, LaneJob, LaneReply, LaneRequest } from "./lane-protocol.js";
+import type { WorkloadSource } from "./race-protocol.js";
 import { isSuperseded, type WorkerLike } from "./superseding.js";
 
 export { isSuperseded };
 
 export interface PoolJob {
   /**
-   * The op log, one copy per lane worker (workersFor), each transferred to its worker; or one
-   * shared log, which every worker reads. With fewer plain copies than workers, the last copy is
-   * posted as a copy to the workers beyond it and transferred to the last.
+   * A workload's recipe, which each worker generates for itself; or a trace's op log, one copy per
+   * lane worker (workersFor), each transferred to its worker, or one shared log, which every worker
+   * reads. With fewer plain copies than workers, the last copy is posted as a copy to the workers
+   * beyond it and transferred to the last.
    */
-  logs: OpLog[];
+  stream: WorkloadSource | { kind: "logs"; logs: OpLog[] };
   lanes: ReadonlyArray<LaneAssignment["spec"]>;
-  arenaBytes: number;
+  arenaBytes: number | "auto";
   ticks: number;
   previewTick: number;
 }
@@ -49,22 +51,23 @@ export class LanePool {
   run(job: PoolJob, onReply: (reply: LaneReply) => void): Promise<void> {
     this.abandon(superseded("superseded by a newer run"));
     const id = this.nextId++;
-    if (job.logs.length === 0) return Promise.reject(new Error("a race needs its op log"));
+    const { stream } = job;
+    if (stream.kind === "logs" && stream.logs.length === 0) return Promise.reject(new Error("a race needs its op log"));
     const groups = assignLanes(job.lanes, this.workersFor(job.lanes.length));
     return new Promise<void>((resolve, reject) => {
       this.current = { id, remaining: job.lanes.length, onReply, resolve, reject };
-      const lastLog = job.logs.length - 1;
       groups.forEach((lanes, g) => {
         const slot = this.slotFor(g);
         slot.busyWith = id;
-        const log = job.logs[Math.min(g, lastLog)];
+        const own = stream.kind === "logs" ? { kind: "log" as const, log: stream.logs[Math.min(g, stream.logs.length - 1)] } : stream;
         const laneJob: LaneJob = {
-          log, arenaBytes: job.arenaBytes, ticks: job.ticks, previewTick: job.previewTick,
+          stream: own, arenaBytes: job.arenaBytes, ticks: job.ticks, previewTick: job.previewTick,
           lanes: lanes.map((index) => ({ index, spec: job.lanes[index] })),
         };
-        // A copy is transferred by the last worker that reads it (shared memory has nothing to transfer).
-        const lastReader = g < lastLog || g === groups.length - 1;
-        slot.worker.postMessage({ type: "lanes", id, job: laneJob } satisfies LaneRequest, lastReader ? opLogTransferables(log) : []);
+        // A copy is transferred by the last worker that reads it (shared memory has nothing to
+        // transfer; a workload's recipe is a few numbers).
+        const lastReader = stream.kind === "logs" && (g < stream.logs.length - 1 || g === groups.length - 1);
+        slot.worker.postMessage({ type: "lanes", id, job: laneJob } satisfies LaneRequest, own.kind === "log" && lastReader ? opLogTransferables(own.log) : []);
       });
     });
   }

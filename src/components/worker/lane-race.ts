@@ -3,9 +3,10 @@
 // result when it is done. A lane raced alone gives exactly the figures it has among others — every
 // lane owns its allocator, arena and shadow heap — which is what lets the client merge the
 // workers' lanes back into the sequential race.
-import { race, tracePrefix, type LaneResult } from "../../lib/index.js";
+import { race, resolveArenaBytes, tracePrefix, type LaneResult, type Trace } from "../../lib/index.js";
 import { traceOfOpLog } from "./op-log.js";
-import type { LaneJob, LaneReply } from "./lane-protocol.js";
+import { generateStream } from "./workload-stream.js";
+import type { LaneJob, LaneReply, LaneStream } from "./lane-protocol.js";
 
 /** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
 export const PREVIEW_MAX_OPS = 60_000;
@@ -24,15 +25,21 @@ function cellsOf(lane: LaneResult): Transferable[] {
   return lane.ticks.filter((tick) => tick.cells.length > 0).map((tick) => tick.cells.buffer as ArrayBuffer);
 }
 
+function traceOf(stream: LaneStream): Trace {
+  return stream.kind === "log" ? traceOfOpLog(stream.log) : generateStream(stream);
+}
+
 export function raceLanes(id: number, job: LaneJob, post: Post, now: () => number = () => performance.now()): void {
-  const trace = traceOfOpLog(job.log);
+  const trace = traceOf(job.stream);
+  const arenaBytes = resolveArenaBytes(trace, job.arenaBytes);
+  post({ type: "stream", id, name: trace.name, ops: trace.length, droppedFrees: trace.droppedFrees, arenaBytes });
   const specs = job.lanes.map((lane) => lane.spec);
 
   // First the frame the reader is looking at, when that prefix is short enough to replay twice.
   const prefix = tracePrefix(trace, opAtTick(trace.length, job.ticks, job.previewTick));
   const previewed = prefix.length <= PREVIEW_MAX_OPS;
   if (previewed) {
-    const preview = race(prefix, { lanes: specs, arenaBytes: job.arenaBytes, ticks: 1, checkAtTicks: false });
+    const preview = race(prefix, { lanes: specs, arenaBytes, ticks: 1, checkAtTicks: false });
     preview.lanes.forEach((lane, l) => post({ type: "preview", id, index: job.lanes[l].index, lane }, cellsOf(lane)));
   }
 
@@ -41,7 +48,7 @@ export function raceLanes(id: number, job: LaneJob, post: Post, now: () => numbe
   const taken = job.lanes.map(() => 0);
   const lastFrame = job.lanes.map(() => -Infinity);
   const result = race(trace, {
-    lanes: specs, arenaBytes: job.arenaBytes, ticks: job.ticks,
+    lanes: specs, arenaBytes, ticks: job.ticks,
     onTick: (_allocator, tick, l) => {
       const index = taken[l]++;
       const { cells, ...figures } = tick;

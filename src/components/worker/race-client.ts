@@ -1,26 +1,19 @@
-// The page side of a race. The race worker generates or parses the stream once, on a
-// SupersedingWorker (a new race replaces one still loading; a crashed worker is an error the page
-// shows, followed by a fresh worker); its op log then goes to the lane workers (lane-pool.ts), which
-// race the lanes side by side and are merged back, in lane order, into the sequential race. Hover
-// look-ups use a worker of their own that answers them in turn, so they never queue behind a race
-// and a hover never cancels another.
+// The page side of a race. The race worker parses a trace once, on a SupersedingWorker (a new race
+// replaces one still loading; a crashed worker is an error the page shows, followed by a fresh
+// worker); its op log then goes to the lane workers (lane-pool.ts), which race the lanes side by
+// side and are merged back, in lane order, into the sequential race. A workload goes straight to
+// the lane workers, which generate it themselves. Hover look-ups use a worker of their own that
+// answers them in turn, so they never queue behind a race and a hover never cancels another.
 import type { BlockInfo, RaceSetup, WorkerReply, WorkerRequest } from "./race-protocol.js";
 import { fromRaceResult, type RaceView } from "../core/race-view.js";
 import { SupersedingWorker, isSuperseded, type WorkerLike } from "./superseding.js";
-import { LanePool } from "./lane-pool.js";
+import { LanePool, type PoolJob } from "./lane-pool.js";
 import { RaceAssembly, type LaneProgress } from "./lane-merge.js";
 import { canShareMemory, type OpLog } from "./op-log.js";
 import { FeedWindow, feedFile } from "./fed-chunks.js";
+import { JoinedRace, type RaceCallbacks } from "./joined-race.js";
 
-export { isSuperseded, type WorkerLike, type LaneProgress };
-
-export interface RaceCallbacks {
-  /** A view to paint before the race ends: the reader's frame, then each lane's latest frame. */
-  onPreview?: (view: RaceView, ms: number) => void;
-  onProgress?: (phase: string, done: number, total: number) => void;
-  /** Each lane's ops raced so far, as the lane workers report them. */
-  onLaneProgress?: (lanes: LaneProgress[]) => void;
-}
+export { isSuperseded, type WorkerLike, type LaneProgress, type RaceCallbacks };
 
 /**
  * Partial views while the lanes race are repainted at most this often. Each one is main-thread
@@ -46,6 +39,7 @@ export class RaceClient {
   private inspectWorker: WorkerLike | null = null;
   private nextInspectId = 1;
   private generation = 0;
+  private latest: JoinedRace<RaceOutcome> | null = null;
   private readonly lookups = new Map<number, { resolve: (outcome: BlockOutcome) => void; reject: (error: Error) => void }>();
 
   /**
@@ -57,38 +51,50 @@ export class RaceClient {
     this.lanes = new LanePool(spawnLanes, cores);
   }
 
-  async race(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks = {}): Promise<RaceOutcome> {
+  /**
+   * Races `setup`, stopping the race under way, unless that race is this one: a workload setup
+   * equal to the latest race's (which has not failed) joins it (joined-race.ts), so the page can
+   * start a live re-run from the input event and its race cell find it under way, or done.
+   */
+  race(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks = {}): Promise<RaceOutcome> {
+    // A trace is not keyed: two dropped files of one name and size would look the same.
+    const key = setup.stream.kind === "workload" ? JSON.stringify([setup, previewTick]) : null;
+    if (!this.latest?.answers(key)) this.latest = new JoinedRace(key, (fanOut) => this.start(setup, previewTick, fanOut));
+    return this.latest.join(callbacks);
+  }
+
+  private async start(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks): Promise<RaceOutcome> {
     const started = performance.now();
     const generation = ++this.generation;
     this.lanes.supersede(); // lanes still racing the old setup stop now, not when the new one is loaded
     this.lanes.start(setup.lanes.length);
-    const file = setup.stream.kind === "trace" ? setup.stream.file : undefined;
-    const feedWindow = new FeedWindow();
-    const share = canShareMemory();
-    const copies = this.lanes.workersFor(setup.lanes.length);
-    const { logs, arenaBytes } = await this.races.run<{ logs: OpLog[]; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share, copies }), (reply) => {
-      switch (reply.type) {
-        case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
-        case "need-bytes":
-          // Read here, the file's bytes are ready as fast as the worker parses them (fed-chunks.ts).
-          void feedFile(file!, feedWindow, (piece, transfer) => this.races.post(reply.id, { type: "bytes", id: reply.id, ...piece } satisfies WorkerRequest, transfer));
-          return undefined;
-        case "bytes-read": feedWindow.read(); return undefined;
-        case "oplog": return { value: { logs: reply.logs, arenaBytes: reply.arenaBytes } };
-        case "error": return { error: Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }) };
-        default: return undefined;
-      }
-    }).finally(() => feedWindow.close());
-    if (generation !== this.generation) throw Object.assign(new Error("superseded by a newer run"), { superseded: true });
+    // A workload goes to the lane workers as its recipe: each generates it, with no round trip
+    // through the race worker (which, if still loading a trace for an older race, stops).
+    let stream: PoolJob["stream"], arenaBytes: PoolJob["arenaBytes"];
+    if (setup.stream.kind === "workload") {
+      this.races.supersede();
+      stream = setup.stream;
+      arenaBytes = setup.arenaBytes;
+    } else {
+      const loaded = await this.load(setup, callbacks);
+      if (generation !== this.generation) throw Object.assign(new Error("superseded by a newer run"), { superseded: true });
+      stream = { kind: "logs", logs: loaded.logs };
+      arenaBytes = loaded.arenaBytes;
+    }
 
-    const log = logs[0]; // every copy has the same name, length and drops
     const source = setup.stream.kind === "workload" ? setup.stream.workload : setup.stream.name;
-    const meta = { name: log.name, arenaBytes, ops: log.length, previewTick, source, kind: setup.stream.kind };
-    const droppedFrees = log.droppedFrees;
-    const assembly = new RaceAssembly(setup.lanes, meta);
-    let previewed = false, lastPartial = -Infinity;
-    callbacks.onProgress?.("racing", 0, log.length);
-    await this.lanes.run({ logs, lanes: setup.lanes, arenaBytes, ticks: setup.ticks, previewTick }, (reply) => {
+    let assembly: RaceAssembly | null = null;
+    let droppedFrees = 0, previewed = false, lastPartial = -Infinity;
+    await this.lanes.run({ stream, lanes: setup.lanes, arenaBytes, ticks: setup.ticks, previewTick }, (reply) => {
+      if (reply.type === "stream") {
+        // Every worker names the same stream; the first to answer sets the race up.
+        if (assembly) return;
+        assembly = new RaceAssembly(setup.lanes, { name: reply.name, arenaBytes: reply.arenaBytes, ops: reply.ops, previewTick, source, kind: setup.stream.kind });
+        droppedFrees = reply.droppedFrees;
+        callbacks.onProgress?.("racing", 0, reply.ops);
+        return;
+      }
+      if (!assembly) throw new Error(`a lane worker sent "${reply.type}" before naming its stream`);
       assembly.accept(reply);
       if (reply.type === "preview") {
         if (!previewed && assembly.previewReady()) {
@@ -105,8 +111,29 @@ export class RaceClient {
         callbacks.onPreview?.(assembly.partialView()!, now - started);
       }
     });
-    const view = fromRaceResult(assembly.result(), { source, kind: setup.stream.kind });
+    const view = fromRaceResult(assembly!.result(), { source, kind: setup.stream.kind });
     return { view, ms: performance.now() - started, droppedFrees };
+  }
+
+  /** A trace parsed (or fetched and parsed) by the race worker: one op log copy per lane worker. */
+  private load(setup: RaceSetup, callbacks: RaceCallbacks): Promise<{ logs: OpLog[]; arenaBytes: number }> {
+    const file = setup.stream.kind === "trace" ? setup.stream.file : undefined;
+    const feedWindow = new FeedWindow();
+    const share = canShareMemory();
+    const copies = this.lanes.workersFor(setup.lanes.length);
+    return this.races.run<{ logs: OpLog[]; arenaBytes: number }>((id): WorkerRequest => ({ type: "load", id, setup, share, copies }), (reply) => {
+      switch (reply.type) {
+        case "progress": callbacks.onProgress?.(reply.phase, reply.done, reply.total); return undefined;
+        case "need-bytes":
+          // Read here, the file's bytes are ready as fast as the worker parses them (fed-chunks.ts).
+          void feedFile(file!, feedWindow, (piece, transfer) => this.races.post(reply.id, { type: "bytes", id: reply.id, ...piece } satisfies WorkerRequest, transfer));
+          return undefined;
+        case "bytes-read": feedWindow.read(); return undefined;
+        case "oplog": return { value: { logs: reply.logs, arenaBytes: reply.arenaBytes } };
+        case "error": return { error: Object.assign(new Error(reply.message), { line: reply.line, text: reply.text }) };
+        default: return undefined;
+      }
+    }).finally(() => feedWindow.close());
   }
 
   /**

@@ -1,10 +1,13 @@
 // Messages between the page and the race worker (race-worker.ts). Plain data only. The race itself
-// runs in the lane workers (lane-protocol.ts).
+// runs in the lane workers (lane-protocol.ts), which generate a workload themselves: the race
+// worker loads traces, and answers the hovers.
 import { blockKind, type AllocatorOptions, type LaneSpec, type BlockKind } from "../../lib/index.js";
 import type { OpLog } from "./op-log.js";
 
+export interface WorkloadSource { kind: "workload"; workload: string; seed: number; ops: number; knobs?: Record<string, unknown> }
+
 export type StreamSource =
-  | { kind: "workload"; workload: string; seed: number; ops: number; knobs?: Record<string, unknown> }
+  | WorkloadSource
   | { kind: "trace"; name: string; url?: string; text?: string; file?: Blob; ops?: number };
 
 export interface RaceSetup {

@@ -30,10 +30,7 @@ export class SupersedingWorker<Reply extends { id: number }> {
 
   /** Posts `message(id)` and settles with what `handle` makes of the replies to that id. */
   run<T>(message: (id: number) => unknown, handle: (reply: Reply) => Settlement<T>): Promise<T> {
-    if (this.current) {
-      this.dropWorker();
-      this.settle({ error: superseded("superseded by a newer run") });
-    }
+    this.supersede();
     const worker = (this.worker ??= this.connect(this.spawn()));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -62,6 +59,13 @@ export class SupersedingWorker<Reply extends { id: number }> {
     if (this.worker) return;
     this.worker = this.connect(this.spawn());
     if (message !== undefined) this.worker.postMessage(message);
+  }
+
+  /** Stops the job in progress, if any (rejected as superseded), and the worker busy with it. */
+  supersede(): void {
+    if (!this.current) return;
+    this.dropWorker();
+    this.settle({ error: superseded("superseded by a newer run") });
   }
 
   /** Stops everything: the page moved on. */

@@ -4,9 +4,8 @@
 // before the reader's trace arrives. With this (and the main thread's lighter repaints) a 600k-op
 // trace picked a second after the page is idle races in a median 2.2 s instead of 2.9 s
 // (bench/README.md, "The trace page warms its workers up").
-import { formatMtrace, generateWorkload, parseTraceChunks, readableChunks, resolveArenaBytes, type LaneSpec } from "../../lib/index.js";
+import { formatMtrace, generateWorkload, parseTraceChunks, readableChunks, type LaneSpec } from "../../lib/index.js";
 import { raceLanes } from "./lane-race.js";
-import { opLogOf } from "./op-log.js";
 
 /** Big enough for every hot loop to reach the optimizing tier, small enough to take ~0.1 s cold. */
 export const WARM_UP_OPS = 20_000;
@@ -24,14 +23,13 @@ export async function warmUpParser(): Promise<number> {
 }
 
 /**
- * Races `lanes` over a generated stream exactly as a lane worker races a job (raceLanes, preview
- * and all), with nowhere to post to; returns the ops each lane raced.
+ * Races `lanes` over a generated stream exactly as a lane worker races a live re-run's job
+ * (raceLanes: generation, preview and all), with nowhere to post to; returns the ops each lane raced.
  */
 export function warmUpLanes(lanes: ReadonlyArray<Pick<LaneSpec, "allocator" | "label" | "options">>, ticks: number): number[] {
-  const trace = warmUpTrace();
   const raced: number[] = lanes.map(() => 0);
   raceLanes(0, {
-    log: opLogOf(trace), arenaBytes: resolveArenaBytes(trace, "auto"), ticks, previewTick: ticks - 1,
+    stream: { kind: "workload", workload: WARM_UP_WORKLOAD, seed: 1, ops: WARM_UP_OPS }, arenaBytes: "auto", ticks, previewTick: ticks - 1,
     lanes: lanes.map((spec, index) => ({ index, spec })),
   }, (reply) => {
     if (reply.type === "lane") raced[reply.index] = reply.lane.opsRun;

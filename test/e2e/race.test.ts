@@ -117,6 +117,28 @@ describe.skipIf(!browser)("the race page", () => {
     await page.close();
   });
 
+  it("race: settings changed faster than a race runs (a dragged slider) end with the last one raced", async () => {
+    const { page, log } = await openPage(site, "?stream=larson&mode=live&ops=20000&seed=1");
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms/);
+    // Input events 16 ms apart, as a drag makes them: each race is replaced before it is done.
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const form = [...document.querySelectorAll("form")].find((f) => f.querySelector("label")?.textContent?.trim() === "operations")!;
+      const slider = form.querySelector("input[type=range]") as HTMLInputElement;
+      let step = 0;
+      const drag = () => {
+        slider.value = String(21_000 + 1000 * step);
+        slider.dispatchEvent(new Event("input", { bubbles: true }));
+        if (++step < 12) setTimeout(drag, 16); else resolve();
+      };
+      drag();
+    }));
+    await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms · raced live in this page · 32,000 ops/);
+    expect(await page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
+    await expect.poll(() => page.url()).toContain("ops=32000");
+    expect(log.errors).toEqual([]);
+    await page.close();
+  });
+
   it("race: a knob combination the workload rejects shows its message, and the page recovers", async () => {
     const { page, log } = await openPage(site, "?stream=larson&mode=live&ops=3000");
     await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in/);

@@ -307,9 +307,46 @@ describe("lane workers", () => {
     expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
   });
 
-  it("lane workers: a newer race stops the lanes still racing the old one, which is superseded", async () => {
-    const { client, lanes } = clientOf(["hang"]);
+  it("lane workers: a short live re-run replaced by another finishes in its workers, which then race the newer one warm", async () => {
+    const { client, lanes } = clientOf([], 2);
     const first = client.race(setupOf(3000), 15).then(() => null, (e: unknown) => e);
+    const second = client.race(setupOf(3000, 6), 15).then(() => null, (e: unknown) => e);
+    const third = client.race(setupOf(3000, 7), 15);
+    expect(isSuperseded(await first)).toBe(true);
+    expect(isSuperseded(await second)).toBe(true);
+    expect(digest((await third).view)).toEqual(digest(sequentialView(3000, 7)));
+    // No worker was stopped or started; each raced the first race and then the latest only.
+    expect(lanes).toHaveLength(2);
+    expect(lanes.map((worker) => [worker.terminated, worker.received])).toEqual([[false, 2], [false, 2]]);
+  });
+
+  it("lane workers: a replaced race that does not finish is stopped after a grace, and the newer one runs on a fresh worker", async () => {
+    const { client, lanes } = clientOf(["hang"], 2);
+    const first = client.race(setupOf(3000), 15).then(() => null, (e: unknown) => e);
+    await until(() => lanes.length > 0 && lanes[0].received > 0);
+    const second = client.race(setupOf(3000, 6), 15);
+    expect(isSuperseded(await first)).toBe(true);
+    expect(lanes[0].terminated).toBe(false);
+    expect(digest((await second).view)).toEqual(digest(sequentialView(3000, 6)));
+    // Only the stuck worker was replaced: the other had finished its lanes, or finished them later.
+    expect(lanes[0].terminated).toBe(true);
+    expect(lanes.map((worker) => worker.terminated)).toEqual([true, false, false]);
+  });
+
+  it("lane workers: a worker done with its lanes of a replaced race is idle, not waited for", async () => {
+    const { client, lanes } = clientOf(["hang"], 2);
+    const first = client.race(setupOf(3000), 15).then(() => null, (e: unknown) => e);
+    // The second worker has raced its lanes of the first race; the first never will.
+    await until(() => lanes.length === 2 && lanes[1].replied >= 4);
+    const second = client.race(setupOf(3000, 6), 15);
+    expect(isSuperseded(await first)).toBe(true);
+    expect(digest((await second).view)).toEqual(digest(sequentialView(3000, 6)));
+    expect(lanes.map((worker) => worker.terminated)).toEqual([true, false, false]);
+  });
+
+  it("lane workers: a newer race stops at once the lanes still racing a long one, which is superseded", async () => {
+    const { client, lanes } = clientOf(["hang"]);
+    const first = client.race(setupOf(LONG_OPS), 15).then(() => null, (e: unknown) => e);
     await until(() => lanes.length > 0 && lanes[0].received > 0);
     const second = client.race(setupOf(3000, 6), 15);
     expect(isSuperseded(await first)).toBe(true);

@@ -17,6 +17,8 @@ abstract class StandIn implements WorkerLike {
   onerror: ((event: ErrorEvent) => void) | null = null;
   terminated = false;
   received = 0;
+  /** Replies posted so far. */
+  replied = 0;
   abstract handle(message: unknown): void;
   postMessage(message: unknown, transfer?: Transferable[] | StructuredSerializeOptions): void {
     this.received++;
@@ -24,6 +26,7 @@ abstract class StandIn implements WorkerLike {
     setTimeout(() => { if (!this.terminated) this.handle(copy); }, 0);
   }
   protected reply(data: unknown, transfer: Transferable[] = []): void {
+    this.replied++;
     const copy = structuredClone(data, { transfer });
     setTimeout(() => { if (!this.terminated) this.onmessage?.({ data: copy } as MessageEvent); }, 0);
   }

@@ -1,9 +1,12 @@
 // The lane workers of the page's races. A race is split over them (lane-merge.ts), each worker
 // races its lanes and reports as it goes; the pool hands every reply of the current race to the
-// caller and settles when all lanes are in. Like SupersedingWorker: a newer race terminates the
-// workers still busy with the old one (which is rejected as superseded), and a worker that crashes
-// fails its race with a message, the next race starting a fresh worker in its place. Idle workers
-// are kept, each for the same lanes, so a re-run starts warm and its call sites stay monomorphic.
+// caller and settles when all lanes are in. Like SupersedingWorker, the newest race wins and the
+// old one is rejected as superseded; a worker that crashes fails its race with a message, the next
+// race starting a fresh worker in its place. A worker races in one task and can be stopped only by
+// terminating it, and a fresh one must load its code and warm its JIT first, so a short live
+// re-run replaced by another finishes in its workers, which then take the newer one warm (only the
+// latest waits); any other replaced race's workers are terminated. Idle workers are kept, each for
+// the same lanes, so a re-run starts warm and its call sites stay monomorphic.
 import { assignLanes, laneWorkerCount } from "./lane-merge.js";
 import { opLogTransferables, type OpLog } from "./op-log.js";
 import type { LaneAssignment, LaneJob, LaneReply, LaneRequest } from "./lane-protocol.js";
@@ -26,11 +29,34 @@ export interface PoolJob {
   previewTick: number;
 }
 
-interface Slot { worker: WorkerLike; busyWith: number | null }
+/**
+ * A replaced race of a workload of at most this many ops, followed by another workload, finishes in
+ * its workers instead of having them terminated: a dragged slider's last race took ~420 ms on fresh
+ * workers (bench/README, "Issue 11, sixth pass"), and what is left of a race this short takes less.
+ */
+export const FINISH_REPLACED_OPS = 60_000;
+/** A worker still on a replaced race after this long is terminated after all (it may be stuck). */
+export const FINISH_REPLACED_GRACE_MS = 2_000;
+
+interface Posting { request: LaneRequest; transfer: Transferable[] }
+
+interface Slot {
+  worker: WorkerLike;
+  /** The race whose lanes it holds, or null when idle. */
+  busyWith: number | null;
+  /** Lanes of that race it has not reported yet. */
+  lanesLeft: number;
+  /** A replaced race it is still finishing (its replies go nowhere) and the watchdog on it. */
+  finishing: { id: number; lanesLeft: number; watchdog: ReturnType<typeof setTimeout> } | null;
+  /** The lanes of the race it holds, posted once it has finished the replaced one. */
+  queued: Posting | null;
+}
 
 interface Current {
   id: number;
   remaining: number;
+  /** A workload short enough to finish if a newer workload race replaces it. */
+  finishable: boolean;
   onReply: (reply: LaneReply) => void;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -49,16 +75,18 @@ export class LanePool {
 
   /** Races `job` over the lane workers; `onReply` sees every reply of this race, in arrival order. */
   run(job: PoolJob, onReply: (reply: LaneReply) => void): Promise<void> {
-    this.abandon(superseded("superseded by a newer run"));
-    const id = this.nextId++;
     const { stream } = job;
+    this.replace(stream.kind === "workload");
+    const id = this.nextId++;
     if (stream.kind === "logs" && stream.logs.length === 0) return Promise.reject(new Error("a race needs its op log"));
     const groups = assignLanes(job.lanes, this.workersFor(job.lanes.length));
     return new Promise<void>((resolve, reject) => {
-      this.current = { id, remaining: job.lanes.length, onReply, resolve, reject };
+      const finishable = stream.kind === "workload" && stream.ops <= FINISH_REPLACED_OPS;
+      this.current = { id, remaining: job.lanes.length, finishable, onReply, resolve, reject };
       groups.forEach((lanes, g) => {
         const slot = this.slotFor(g);
         slot.busyWith = id;
+        slot.lanesLeft = lanes.length;
         const own = stream.kind === "logs" ? { kind: "log" as const, log: stream.logs[Math.min(g, stream.logs.length - 1)] } : stream;
         const laneJob: LaneJob = {
           stream: own, arenaBytes: job.arenaBytes, ticks: job.ticks, previewTick: job.previewTick,
@@ -67,7 +95,9 @@ export class LanePool {
         // A copy is transferred by the last worker that reads it (shared memory has nothing to
         // transfer; a workload's recipe is a few numbers).
         const lastReader = stream.kind === "logs" && (g < stream.logs.length - 1 || g === groups.length - 1);
-        slot.worker.postMessage({ type: "lanes", id, job: laneJob } satisfies LaneRequest, own.kind === "log" && lastReader ? opLogTransferables(own.log) : []);
+        const posting = { request: { type: "lanes", id, job: laneJob } satisfies LaneRequest, transfer: own.kind === "log" && lastReader ? opLogTransferables(own.log) : [] };
+        if (slot.finishing) slot.queued = posting;
+        else slot.worker.postMessage(posting.request, posting.transfer);
       });
     });
   }
@@ -98,7 +128,10 @@ export class LanePool {
     });
   }
 
-  /** Stops the race in progress, if any (rejected as superseded); idle workers stay warm. */
+  /**
+   * Stops the race in progress, if any (rejected as superseded), terminating its busy workers;
+   * idle workers stay warm. (For a trace, whose lanes come only after its parse.)
+   */
   supersede(): void {
     this.abandon(superseded("superseded by a newer run"));
   }
@@ -112,7 +145,7 @@ export class LanePool {
   private slotFor(g: number): Slot {
     let slot = this.slots[g];
     if (!slot) {
-      slot = { worker: this.spawn(), busyWith: null };
+      slot = { worker: this.spawn(), busyWith: null, lanesLeft: 0, finishing: null, queued: null };
       this.slots[g] = slot;
       this.connect(slot, g);
     }
@@ -122,9 +155,16 @@ export class LanePool {
   private connect(slot: Slot, g: number): void {
     slot.worker.onmessage = (event: MessageEvent<LaneReply>) => {
       const reply = event.data;
+      if (this.slots[g] !== slot) return;
+      const finishing = slot.finishing;
+      if (finishing && reply.id === finishing.id) {
+        if (reply.type === "error" || (reply.type === "lane" && --finishing.lanesLeft === 0)) this.finished(slot);
+        return;
+      }
       const current = this.current;
-      if (this.slots[g] !== slot || !current || reply.id !== current.id) return;
+      if (!current || reply.id !== current.id) return;
       if (reply.type === "error") { this.fail(new Error(reply.message)); return; }
+      if (reply.type === "lane") slot.lanesLeft--;
       current.onReply(reply);
       if (reply.type === "lane" && --current.remaining === 0) {
         this.current = null;
@@ -146,6 +186,48 @@ export class LanePool {
     this.abandon(error);
   }
 
+  /**
+   * Rejects the race in progress as superseded by a newer one. A short workload followed by
+   * another finishes in its workers, each then taking the newer race's lanes; any other race's
+   * busy workers are stopped.
+   */
+  private replace(byWorkload: boolean): void {
+    const current = this.current;
+    if (!current) return;
+    if (!byWorkload || !current.finishable) { this.abandon(superseded("superseded by a newer run")); return; }
+    this.current = null;
+    this.slots.forEach((slot, g) => {
+      if (!slot || slot.busyWith !== current.id) return;
+      slot.busyWith = null;
+      // Lanes still queued were never posted: the worker goes on finishing the race before.
+      if (slot.queued) { slot.queued = null; return; }
+      if (slot.lanesLeft === 0) return; // done with its lanes of this race: idle
+      slot.finishing = { id: current.id, lanesLeft: slot.lanesLeft, watchdog: setTimeout(() => this.unstick(g, slot), FINISH_REPLACED_GRACE_MS) };
+    });
+    current.reject(superseded("superseded by a newer run"));
+  }
+
+  /** The replaced race is done in this worker: it takes the lanes waiting for it, if any. */
+  private finished(slot: Slot): void {
+    clearTimeout(slot.finishing!.watchdog);
+    slot.finishing = null;
+    const queued = slot.queued;
+    slot.queued = null;
+    if (queued) slot.worker.postMessage(queued.request, queued.transfer);
+  }
+
+  /** A worker that did not finish a replaced race in time is stopped; a fresh one takes its lanes. */
+  private unstick(g: number, slot: Slot): void {
+    if (this.slots[g] !== slot || !slot.finishing) return;
+    const { queued, busyWith, lanesLeft } = slot;
+    this.drop(g);
+    if (!queued || busyWith === null || busyWith !== this.current?.id) return;
+    const fresh = this.slotFor(g);
+    fresh.busyWith = busyWith;
+    fresh.lanesLeft = lanesLeft;
+    fresh.worker.postMessage(queued.request, queued.transfer);
+  }
+
   private abandon(error: Error): void {
     const current = this.current;
     if (!current) return;
@@ -155,7 +237,9 @@ export class LanePool {
   }
 
   private drop(g: number): void {
-    this.slots[g]?.worker.terminate();
+    const slot = this.slots[g];
+    if (slot?.finishing) clearTimeout(slot.finishing.watchdog);
+    slot?.worker.terminate();
     this.slots[g] = null;
   }
 }

@@ -66,7 +66,9 @@ export class RaceClient {
   private async start(setup: RaceSetup, previewTick: number, callbacks: RaceCallbacks): Promise<RaceOutcome> {
     const started = performance.now();
     const generation = ++this.generation;
-    this.lanes.supersede(); // lanes still racing the old setup stop now, not when the new one is loaded
+    // Lanes still racing a trace's old setup stop now, not when the new one is loaded; a workload's
+    // race goes to the lanes at once, which replace the old one themselves (lane-pool.ts).
+    if (setup.stream.kind !== "workload") this.lanes.supersede();
     this.lanes.start(setup.lanes.length);
     // A workload goes to the lane workers as its recipe: each generates it, with no round trip
     // through the race worker (which, if still loading a trace for an older race, stops).

@@ -1,8 +1,8 @@
 // Stand-in workers for the race client's tests under Node: a race worker that parses a trace's text
-// (or generates a workload) and answers with its op log, and lane workers that run the real lane code (lane-race.ts) in this
+// and answers with its op log, and lane workers that run the real lane code (lane-race.ts) in this
 // process. Messages go through structuredClone with their transfer lists, as postMessage does, so a
 // buffer used after it was transferred fails here as it would in the page.
-import { generateWorkload, parseTrace, resolveArenaBytes, type WorkloadName } from "../../lib/index.js";
+import { parseTrace, resolveArenaBytes } from "../../lib/index.js";
 import { raceLanes } from "../../src/components/worker/lane-race.js";
 import { warmUpLanes } from "../../src/components/worker/warm-up.js";
 import { opLogOf } from "../../src/components/worker/op-log.js";
@@ -36,7 +36,7 @@ abstract class StandIn implements WorkerLike {
   terminate(): void { this.terminated = true; }
 }
 
-/** Answers "load" with the op log of the trace text or workload the setup names (the race worker's job). */
+/** Answers "load" with the op log of the trace text the setup holds (the race worker's job; a workload never comes here). */
 export class StandInRaceWorker extends StandIn {
   /** "warm" requests received (the real worker parses a small trace; warm-up.test.ts covers that). */
   warmUps = 0;
@@ -45,8 +45,8 @@ export class StandInRaceWorker extends StandIn {
     if (request.type === "warm") this.warmUps++;
     if (request.type !== "load") return;
     const stream = request.setup.stream;
-    if (stream.kind === "trace" && stream.text === undefined) throw new Error("the stand-in race worker parses a trace's text only");
-    const trace = stream.kind === "trace" ? parseTrace(stream.text!, stream.name) : generateWorkload(stream.workload as WorkloadName, { seed: stream.seed, ops: stream.ops });
+    if (stream.kind !== "trace" || stream.text === undefined) throw new Error("the stand-in race worker parses a trace's text only");
+    const trace = parseTrace(stream.text, stream.name);
     const arenaBytes = resolveArenaBytes(trace, request.setup.arenaBytes);
     this.reply({ type: "oplog", id: request.id, logs: Array.from({ length: request.copies }, () => opLogOf(trace)), arenaBytes } satisfies WorkerReply);
   }

@@ -4,20 +4,19 @@
 // before the reader's trace arrives. With this (and the main thread's lighter repaints) a 600k-op
 // trace picked a second after the page is idle races in a median 2.2 s instead of 2.9 s
 // (bench/README.md, "The trace page warms its workers up").
-import { formatMtrace, generateWorkload, parseTraceChunks, readableChunks, type LaneSpec } from "../../lib/index.js";
+import { formatMtrace, parseTraceChunks, readableChunks, type LaneSpec } from "../../lib/index.js";
 import { raceLanes } from "./lane-race.js";
+import { generateStream } from "./workload-stream.js";
+import type { WorkloadSource } from "./race-protocol.js";
 
 /** Big enough for every hot loop to reach the optimizing tier, small enough to take ~0.1 s cold. */
 export const WARM_UP_OPS = 20_000;
-const WARM_UP_WORKLOAD = "redis_cache";
-
-function warmUpTrace() {
-  return generateWorkload(WARM_UP_WORKLOAD, { seed: 1, ops: WARM_UP_OPS });
-}
+/** The one stream both warm-ups use: the parser reads it as mtrace text, the lanes generate it. */
+const WARM_UP_STREAM: WorkloadSource = { kind: "workload", workload: "redis_cache", seed: 1, ops: WARM_UP_OPS };
 
 /** Parses a generated mtrace file as a dropped file is parsed (a Blob's stream); resolves with its op count. */
 export async function warmUpParser(): Promise<number> {
-  const text = formatMtrace(warmUpTrace(), { caller: "./warm-up:[0x401000]" });
+  const text = formatMtrace(generateStream(WARM_UP_STREAM), { caller: "./warm-up:[0x401000]" });
   const trace = await parseTraceChunks(readableChunks(new Blob([text]).stream()), "warm-up");
   return trace.length;
 }
@@ -29,7 +28,7 @@ export async function warmUpParser(): Promise<number> {
 export function warmUpLanes(lanes: ReadonlyArray<Pick<LaneSpec, "allocator" | "label" | "options">>, ticks: number): number[] {
   const raced: number[] = lanes.map(() => 0);
   raceLanes(0, {
-    stream: { kind: "workload", workload: WARM_UP_WORKLOAD, seed: 1, ops: WARM_UP_OPS }, arenaBytes: "auto", ticks, previewTick: ticks - 1,
+    stream: WARM_UP_STREAM, arenaBytes: "auto", ticks, previewTick: ticks - 1,
     lanes: lanes.map((spec, index) => ({ index, spec })),
   }, (reply) => {
     if (reply.type === "lane") raced[reply.index] = reply.lane.opsRun;

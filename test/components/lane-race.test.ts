@@ -211,11 +211,21 @@ describe("lane workers", () => {
     expect(lanes.map((worker) => worker.received)).toEqual([3, 3]);
   });
 
+  it("lane workers: a setup a lane worker refuses fails the race with its message, and the workers stay warm for the next", async () => {
+    const { client, lanes } = clientOf([], 2);
+    const refused: RaceSetup = { ...setupOf(3000), stream: { kind: "workload", workload: "larson", seed: 1, ops: 3000, knobs: { minSize: 5000 } } };
+    await expect(client.race(refused, 15)).rejects.toThrow(/maxSize/);
+    const outcome = await client.race(setupOf(3000), 15);
+    expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
+    expect(lanes.map((worker) => worker.terminated)).toEqual([false, false]);
+  });
+
   it("lane workers: a race that failed is not joined: asking again races again", async () => {
     const { client, lanes } = clientOf(["crash"], 2);
     await expect(client.race(setupOf(3000), 15)).rejects.toThrow(/lane worker crashed/);
     const outcome = await client.race(setupOf(3000), 15);
-    expect(lanes.length).toBe(4); // the crashed pair's replacements
+    // Raced again: the crashed worker was replaced; the other finished its short lanes in place.
+    expect(lanes.map((worker) => worker.terminated)).toEqual([true, false, false]);
     expect(digest(outcome.view)).toEqual(digest(sequentialView(3000)));
   });
 

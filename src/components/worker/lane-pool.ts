@@ -4,8 +4,9 @@
 // old one is rejected as superseded; a worker that crashes fails its race with a message, the next
 // race starting a fresh worker in its place. A worker races in one task and can be stopped only by
 // terminating it, and a fresh one must load its code and warm its JIT first, so a short live
-// re-run replaced by another finishes in its workers, which then take the newer one warm (only the
-// latest waits); any other replaced race's workers are terminated. Idle workers are kept, each for
+// re-run that is replaced by another, or fails, finishes in its workers, which then take the next
+// one warm (only the latest waits); a worker that reports an error is done and stays; any other
+// race's busy workers are terminated. Idle workers are kept, each for
 // the same lanes, so a re-run starts warm and its call sites stay monomorphic.
 import { assignLanes, laneWorkerCount } from "./lane-merge.js";
 import { opLogTransferables, type OpLog } from "./op-log.js";
@@ -76,7 +77,8 @@ export class LanePool {
   /** Races `job` over the lane workers; `onReply` sees every reply of this race, in arrival order. */
   run(job: PoolJob, onReply: (reply: LaneReply) => void): Promise<void> {
     const { stream } = job;
-    this.replace(stream.kind === "workload");
+    // A workload's lanes can wait for a short replaced race to finish; a trace's come after its parse.
+    this.end(superseded("superseded by a newer run"), stream.kind === "workload");
     const id = this.nextId++;
     if (stream.kind === "logs" && stream.logs.length === 0) return Promise.reject(new Error("a race needs its op log"));
     const groups = assignLanes(job.lanes, this.workersFor(job.lanes.length));
@@ -133,12 +135,12 @@ export class LanePool {
    * idle workers stay warm. (For a trace, whose lanes come only after its parse.)
    */
   supersede(): void {
-    this.abandon(superseded("superseded by a newer run"));
+    this.end(superseded("superseded by a newer run"), false);
   }
 
   /** Stops everything: the page moved on. */
   terminate(): void {
-    this.abandon(superseded("the page moved on"));
+    this.end(superseded("the page moved on"), false);
     for (let g = 0; g < this.slots.length; g++) this.drop(g);
   }
 
@@ -163,7 +165,13 @@ export class LanePool {
       }
       const current = this.current;
       if (!current || reply.id !== current.id) return;
-      if (reply.type === "error") { this.fail(new Error(reply.message)); return; }
+      if (reply.type === "error") {
+        // The worker caught it (a knob the workload rejects, say) and is done with this race: it
+        // stays, warm, for the next one.
+        slot.lanesLeft = 0;
+        this.fail(new Error(reply.message));
+        return;
+      }
       if (reply.type === "lane") slot.lanesLeft--;
       current.onReply(reply);
       if (reply.type === "lane" && --current.remaining === 0) {
@@ -181,30 +189,31 @@ export class LanePool {
     };
   }
 
-  /** Ends the current race with an error: its other busy workers are stopped. */
+  /** Ends the current race with an error; its workers still racing it finish in place if it is short. */
   private fail(error: Error): void {
-    this.abandon(error);
+    this.end(error, true);
   }
 
   /**
-   * Rejects the race in progress as superseded by a newer one. A short workload followed by
-   * another finishes in its workers, each then taking the newer race's lanes; any other race's
-   * busy workers are stopped.
+   * Ends the race in progress, rejected with `error`. A worker done with its lanes of it is idle.
+   * One still racing them finishes in place when `mayFinish` and the race is a short workload: its
+   * replies go nowhere, and it then takes the next race's lanes (a newer live re-run replacing this
+   * one, say). Otherwise it can only be stopped.
    */
-  private replace(byWorkload: boolean): void {
+  private end(error: Error, mayFinish: boolean): void {
     const current = this.current;
     if (!current) return;
-    if (!byWorkload || !current.finishable) { this.abandon(superseded("superseded by a newer run")); return; }
     this.current = null;
+    const finishInPlace = mayFinish && current.finishable;
     this.slots.forEach((slot, g) => {
       if (!slot || slot.busyWith !== current.id) return;
       slot.busyWith = null;
       // Lanes still queued were never posted: the worker goes on finishing the race before.
-      if (slot.queued) { slot.queued = null; return; }
-      if (slot.lanesLeft === 0) return; // done with its lanes of this race: idle
-      slot.finishing = { id: current.id, lanesLeft: slot.lanesLeft, watchdog: setTimeout(() => this.unstick(g, slot), FINISH_REPLACED_GRACE_MS) };
+      if (slot.queued) slot.queued = null;
+      else if (slot.lanesLeft > 0 && finishInPlace) slot.finishing = { id: current.id, lanesLeft: slot.lanesLeft, watchdog: setTimeout(() => this.unstick(g, slot), FINISH_REPLACED_GRACE_MS) };
+      else if (slot.lanesLeft > 0) this.drop(g);
     });
-    current.reject(superseded("superseded by a newer run"));
+    current.reject(error);
   }
 
   /** The replaced race is done in this worker: it takes the lanes waiting for it, if any. */
@@ -226,14 +235,6 @@ export class LanePool {
     fresh.busyWith = busyWith;
     fresh.lanesLeft = lanesLeft;
     fresh.worker.postMessage(queued.request, queued.transfer);
-  }
-
-  private abandon(error: Error): void {
-    const current = this.current;
-    if (!current) return;
-    this.current = null;
-    this.slots.forEach((slot, g) => { if (slot?.busyWith === current.id) this.drop(g); });
-    current.reject(error);
   }
 
   private drop(g: number): void {

@@ -16,7 +16,7 @@ import { validateArenaBytes } from "../knobs.js";
 import { censusOf, mappedBlocksOf, takeSnapshot, type ArenaCensus, type Snapshot } from "../arena.js";
 import { OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from "../trace/types.js";
 import { autoArenaBytes, profileTrace } from "../trace/profile.js";
-import { HISTOGRAM_BUCKETS, addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
+import { addHistograms, newHistogram, percentilesOf, recordValue, type Percentiles } from "../histogram.js";
 import { ShadowHeap } from "./shadow.js";
 import { recycleArenaBuffer } from "../allocators/arena-pool.js";
 
@@ -114,8 +114,8 @@ export interface RaceResult {
 export const DEFAULT_TICKS = 64;
 export const DEFAULT_CHECK_EVERY = 8;
 export const NS_SAMPLE_EVERY = 64;
-const NOT_LIVE = -1;  // addrById: the id has no block in this lane
-const FAILED = -2;    // addrById: the id's malloc failed in this lane, so its free is skipped
+const NOT_LIVE = -1;  // an id's address: the id has no block in this lane
+const FAILED = -2;    // an id's address: the id's malloc failed in this lane, so its free is skipped
 
 export function resolveArenaBytes(trace: Trace, arenaBytes: number | "auto" | undefined): number {
   if (arenaBytes === undefined) return DEFAULT_ARENA_BYTES;
@@ -143,8 +143,11 @@ function resolveLanes(options: RaceOptions): LaneSpec[] {
 class Lane {
   readonly allocator: Allocator;
   readonly shadow: ShadowHeap;
-  readonly addrById: Int32Array;
-  readonly sizeById: Int32Array;
+  /**
+   * Per id, its block's address at 2·id and its requested size at 2·id + 1: side by side, so the
+   * op that frees an old id (ids are scattered over a table larger than the cache) misses once.
+   */
+  readonly blockById: Int32Array;
   readonly probeMalloc = newHistogram();
   readonly probeFree = newHistogram();
   readonly probeRealloc = newHistogram();
@@ -159,8 +162,7 @@ class Lane {
     const options = { ...spec.options, arenaBytes };
     this.allocator = spec.create ? spec.create(options) : createAllocator(spec.allocator, options);
     this.shadow = new ShadowHeap(arenaBytes);
-    this.addrById = new Int32Array(idCount).fill(NOT_LIVE);
-    this.sizeById = new Int32Array(idCount);
+    this.blockById = new Int32Array(2 * idCount).fill(NOT_LIVE);
     this.nsHistogram = timed ? newHistogram() : null;
   }
 
@@ -300,12 +302,14 @@ function replayTimed(lane: Lane, ops: OpStretch, from: number, to: number, clock
   lane.opsRun = to;
 }
 
-// The probes histogram's bucket for an integer count: bucketOf (lib/histogram.ts) without its
-// fractional and huge cases, which a per-op probe delta never has.
-function probeBucket(probes: number): number {
-  if (probes <= 1) return 0;
-  const bucket = 32 - Math.clz32(probes - 1);
-  return bucket < HISTOGRAM_BUCKETS ? bucket : HISTOGRAM_BUCKETS - 1;
+// The probes histogram's bucket for a per-op probe count: bucketOf (lib/histogram.ts) for the
+// non-negative int32 counts an op has, without a branch — 0 and 1 probes both land in bucket 0, and
+// which of them an op takes is as unpredictable as the op. A count ≤ 1 is masked to 0, whose clz32
+// is 32; any other count c gives 32 − clz32(c − 1) ≤ 31, the last of the HISTOGRAM_BUCKETS (32).
+// Exported for the test that holds it to bucketOf.
+export function probeBucket(probes: number): number {
+  const below = probes - 1;
+  return 32 - Math.clz32(below & ~(below >> 31));
 }
 
 /**
@@ -320,8 +324,7 @@ function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boole
   const allocator = lane.allocator;
   const stats = allocator.stats;
   const shadow = lane.shadow;
-  const addrById = lane.addrById;
-  const sizeById = lane.sizeById;
+  const blockById = lane.blockById;
   const probeMalloc = lane.probeMalloc, probeFree = lane.probeFree, probeRealloc = lane.probeRealloc;
   const ops = stretch.op, ids = stretch.id, sizes = stretch.size;
   const base = stretch.base;
@@ -332,7 +335,7 @@ function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boole
   let stopped: string | null = null;
   try {
     for (; j < stop; j++) {
-      const id = ids[j];
+      const at = 2 * ids[j];  // the id's address; its size is at at + 1
       const op = ops[j];
       const probesBefore = stats.probes;
       if (op === OP_MALLOC) {
@@ -340,47 +343,47 @@ function runOps(lane: Lane, stretch: OpStretch, from: number, to: number): boole
         const addr = allocator.malloc(size);
         if (addr === -1) {
           failures++;
-          addrById[id] = FAILED;
+          blockById[at] = FAILED;
         } else {
           const why = shadow.claimNew(addr, size);
           if (why !== null) { stopped = `malloc(${size}) ${why}`; break; }
           // A malloc of an id that is still live loses the old pointer: a leak, as in C.
-          addrById[id] = addr;
-          sizeById[id] = size;
+          blockById[at] = addr;
+          blockById[at + 1] = size;
         }
         probeMalloc[probeBucket(stats.probes - probesBefore)]++;
       } else if (op === OP_FREE) {
-        const addr = addrById[id];
+        const addr = blockById[at];
         if (addr < 0) {
-          if (addr === FAILED) addrById[id] = NOT_LIVE; else errors++;
+          if (addr === FAILED) blockById[at] = NOT_LIVE; else errors++;
           continue;
         }
         allocator.free(addr);
-        shadow.release(addr, sizeById[id]);
-        addrById[id] = NOT_LIVE;
+        shadow.release(addr, blockById[at + 1]);
+        blockById[at] = NOT_LIVE;
         probeFree[probeBucket(stats.probes - probesBefore)]++;
       } else if (op === OP_REALLOC) {
-        const addr = addrById[id];
+        const addr = blockById[at];
         const size = sizes[j];
         if (addr < 0) {
-          if (addr === FAILED) { if (size === 0) addrById[id] = NOT_LIVE; } else errors++;
+          if (addr === FAILED) { if (size === 0) blockById[at] = NOT_LIVE; } else errors++;
           continue;
         }
-        const oldSize = sizeById[id];
+        const oldSize = blockById[at + 1];
         const moved = allocator.realloc(addr, size);
         if (size === 0) {
           // realloc(p, 0) freed p (allocators/types.ts): -1 here is not a failure
           if (moved !== -1) { stopped = `realloc(0x${addr.toString(16)}, 0) should free the block and return -1, returned 0x${moved.toString(16)}`; break; }
           shadow.release(addr, oldSize);
-          addrById[id] = NOT_LIVE;
+          blockById[at] = NOT_LIVE;
         } else if (moved === -1) {
           failures++;
         } else {
           shadow.release(addr, oldSize);
           const why = shadow.claimNew(moved, size);
           if (why !== null) { stopped = `realloc(0x${addr.toString(16)}, ${size}) ${why}`; break; }
-          addrById[id] = moved;
-          sizeById[id] = size;
+          blockById[at] = moved;
+          blockById[at + 1] = size;
         }
         probeRealloc[probeBucket(stats.probes - probesBefore)]++;
       } else {

@@ -36,7 +36,11 @@ export class ShadowHeap {
 
   /**
    * Checks [addr, addr+size) and, when it is free, marks it live — the race's per-op path, one
-   * pass: the first and last words' masks are computed once, whole words lie between them.
+   * pass. A block lies in one word of the bitmap or spans two or more, and which it is varies from
+   * op to op as unpredictably as the sizes (larson's new blocks: a quarter in one word, half in
+   * two), so one word and two take the same path, without a branch the predictor would miss: the
+   * first and last words' masks are built so that, for a block inside one word, both are that
+   * word's mask (spansWords). Only the whole words between them, for longer blocks, loop.
    * Returns why it cannot be a new payload, or null once it is claimed.
    */
   claimNew(addr: number, size: number): string | null {
@@ -46,18 +50,15 @@ export class ShadowHeap {
     const last = lastGranuleOf(first, size);
     const bits = this.bits;
     const firstWord = first >>> 5, lastWord = last >>> 5;
-    const head = -1 << (first & 31), tail = -1 >>> (31 - (last & 31));
-    if (firstWord === lastWord) {
-      const mask = head & tail;
-      const word = bits[firstWord];
-      if ((word & mask) !== 0) return overlapMessage(addr, size);
-      bits[firstWord] = word | mask;
-      return null;
+    const apart = spansWords(firstWord, lastWord);
+    const head = (-1 << (first & 31)) & ((-1 >>> (31 - (last & 31))) | apart);
+    const tail = (-1 >>> (31 - (last & 31))) & ((-1 << (first & 31)) | apart);
+    if (((bits[firstWord] & head) | (bits[lastWord] & tail)) !== 0) return overlapMessage(addr, size);
+    if (lastWord - firstWord > 1) {
+      for (let word = firstWord + 1; word < lastWord; word++) if (bits[word] !== 0) return overlapMessage(addr, size);
+      for (let word = firstWord + 1; word < lastWord; word++) bits[word] = -1;
     }
-    if ((bits[firstWord] & head) !== 0 || (bits[lastWord] & tail) !== 0) return overlapMessage(addr, size);
-    for (let word = firstWord + 1; word < lastWord; word++) if (bits[word] !== 0) return overlapMessage(addr, size);
     bits[firstWord] |= head;
-    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = -1;
     bits[lastWord] |= tail;
     return null;
   }
@@ -65,13 +66,20 @@ export class ShadowHeap {
   claim(addr: number, size: number): void {
     if (addr >= this.arenaBytes) { this.mapped.set(addr, addr + Math.max(size, 1)); return; }
     const first = addr >>> GRANULE_SHIFT;
-    this.setRange(first, lastGranuleOf(first, size), true);
+    this.markLive(first, lastGranuleOf(first, size));
   }
 
+  /** Marks [addr, addr+size) free again; as claimNew, without a branch on one word or two. */
   release(addr: number, size: number): void {
     if (addr >= this.arenaBytes) { this.mapped.delete(addr); return; }
     const first = addr >>> GRANULE_SHIFT;
-    this.setRange(first, lastGranuleOf(first, size), false);
+    const last = lastGranuleOf(first, size);
+    const bits = this.bits;
+    const firstWord = first >>> 5, lastWord = last >>> 5;
+    const apart = spansWords(firstWord, lastWord);
+    bits[firstWord] &= ~((-1 << (first & 31)) & ((-1 >>> (31 - (last & 31))) | apart));
+    bits[lastWord] &= ~((-1 >>> (31 - (last & 31))) & ((-1 << (first & 31)) | apart));
+    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = 0;
   }
 
   // claimNew's rare cases: a mapped block past the arena, or an address that cannot be a payload.
@@ -116,21 +124,22 @@ export class ShadowHeap {
     return false;
   }
 
-  /** Sets or clears granules first..last (inclusive). */
-  private setRange(first: number, last: number, value: boolean): void {
+  /** Marks granules first..last (inclusive) live. */
+  private markLive(first: number, last: number): void {
     const bits = this.bits;
     const firstWord = first >>> 5, lastWord = last >>> 5;
     const head = -1 << (first & 31), tail = -1 >>> (31 - (last & 31));
-    if (firstWord === lastWord) {
-      const mask = head & tail;
-      bits[firstWord] = value ? bits[firstWord] | mask : bits[firstWord] & ~mask;
-      return;
-    }
-    bits[firstWord] = value ? bits[firstWord] | head : bits[firstWord] & ~head;
-    const fill = value ? -1 : 0;
-    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = fill;
-    bits[lastWord] = value ? bits[lastWord] | tail : bits[lastWord] & ~tail;
+    if (firstWord === lastWord) { bits[firstWord] |= head & tail; return; }
+    bits[firstWord] |= head;
+    for (let word = firstWord + 1; word < lastWord; word++) bits[word] = -1;
+    bits[lastWord] |= tail;
   }
+}
+
+// −1 when lastWord > firstWord, 0 when they are the same word, by arithmetic rather than a branch:
+// 0x7fffffff + d overflows int32 to a negative number exactly when d ≥ 1.
+function spansWords(firstWord: number, lastWord: number): number {
+  return ((0x7fffffff + (lastWord - firstWord)) | 0) >> 31;
 }
 
 function overlapMessage(addr: number, size: number): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketOf, bucketUpperBound, newHistogram, percentile, percentilesOf, recordValue } from "../../lib/histogram.js";
+import { probeBucket } from "../../lib/race/race.js";
 
 describe("log2 histograms", () => {
   it("bucket i holds 2^(i-1) < x ≤ 2^i, bucket 0 holds x ≤ 1", () => {
@@ -29,5 +30,13 @@ describe("log2 histograms", () => {
 
   it("an empty histogram reads 0 at every percentile", () => {
     expect(percentilesOf(newHistogram())).toEqual({ p50: 0, p90: 0, p99: 0 });
+  });
+});
+
+describe("the race's probe bucket", () => {
+  it("is bucketOf for every count an op can have, 0 and 1 included, up to the largest int32", () => {
+    const counts = Array.from({ length: 5000 }, (_, i) => i);
+    for (let i = 12; i <= 31; i++) counts.push(2 ** i - 1, 2 ** i, 2 ** i + 1);
+    for (const count of counts.filter((c) => c <= 0x7fffffff)) expect(probeBucket(count)).toBe(bucketOf(count));
   });
 });

@@ -170,6 +170,8 @@ describe("lane workers", () => {
     const outcome = await client.race(setupOf(8000), 15);
     expect(digest(outcome.view)).toEqual(digest(sequentialView(8000)));
     expect(lanes).toHaveLength(LANES.length);
+    // The client told every worker the preview was shown, so none waited out its hold.
+    expect(lanes.map((worker) => worker.resumed)).toEqual(lanes.map(() => [1]));
     // A second race reuses the idle workers.
     const again = await client.race(setupOf(8000, 5), 15);
     expect(digest(again.view)).toEqual(digest(sequentialView(8000, 5)));
@@ -197,18 +199,18 @@ describe("lane workers", () => {
     const second = client.race(setupOf(4000), 15, { onPreview: (view) => late.push(view) });
     const [a, b] = await Promise.all([first, second]);
     expect(b).toBe(a);
-    expect(lanes.map((worker) => worker.received)).toEqual([1, 1]);
+    expect(lanes.map((worker) => worker.jobs)).toEqual([1, 1]);
     expect([early.length, late.length]).toEqual([1, 1]);
     // Asked once more after it is done, the client answers with it, showing its preview first.
     const after: RaceView[] = [];
     expect(await client.race(setupOf(4000), 15, { onPreview: (view) => after.push(view) })).toBe(a);
     expect(after).toEqual(early);
-    expect(lanes.map((worker) => worker.received)).toEqual([1, 1]);
+    expect(lanes.map((worker) => worker.jobs)).toEqual([1, 1]);
     expect(digest(a.view)).toEqual(digest(sequentialView(4000)));
     // Another tick, seed or trace is another race.
     await client.race(setupOf(4000), 14);
     await client.race(setupOf(4000, 9), 14);
-    expect(lanes.map((worker) => worker.received)).toEqual([3, 3]);
+    expect(lanes.map((worker) => worker.jobs)).toEqual([3, 3]);
   });
 
   it("lane workers: a setup a lane worker refuses fails the race with its message, and the workers stay warm for the next", async () => {
@@ -327,7 +329,9 @@ describe("lane workers", () => {
     expect(digest((await third).view)).toEqual(digest(sequentialView(3000, 7)));
     // No worker was stopped or started; each raced the first race and then the latest only.
     expect(lanes).toHaveLength(2);
-    expect(lanes.map((worker) => [worker.terminated, worker.received])).toEqual([[false, 2], [false, 2]]);
+    expect(lanes.map((worker) => [worker.terminated, worker.jobs])).toEqual([[false, 2], [false, 2]]);
+    // Nobody would paint the replaced race's preview: its workers were told to go on at once.
+    expect(lanes.map((worker) => worker.resumed.includes(1))).toEqual([true, true]);
   });
 
   it("lane workers: a replaced race that does not finish is stopped after a grace, and the newer one runs on a fresh worker", async () => {

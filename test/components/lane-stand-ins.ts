@@ -1,9 +1,9 @@
 // Stand-in workers for the race client's tests under Node: a race worker that parses a trace's text
-// and answers with its op log, and lane workers that run the real lane code (lane-race.ts) in this
+// and answers with its op log, and lane workers that run the real lane code (lane-handler.ts) in this
 // process. Messages go through structuredClone with their transfer lists, as postMessage does, so a
 // buffer used after it was transferred fails here as it would in the page.
 import { parseTrace, resolveArenaBytes } from "../../lib/index.js";
-import { raceLanes } from "../../src/components/worker/lane-race.js";
+import { laneRequestHandler } from "../../src/components/worker/lane-handler.js";
 import { warmUpLanes } from "../../src/components/worker/warm-up.js";
 import { opLogOf } from "../../src/components/worker/op-log.js";
 import type { LaneReply, LaneRequest } from "../../src/components/worker/lane-protocol.js";
@@ -52,24 +52,27 @@ export class StandInRaceWorker extends StandIn {
   }
 }
 
-/** Runs lane-race.ts on what it is sent, throws on its first message, or never answers. */
+/** Runs a lane worker's own handler (lane-handler.ts) on what it is sent, throws on its first message, or never answers. */
 export class StandInLaneWorker extends StandIn {
   /** The ops each lane of each warm-up raced. */
   readonly warmedUp: number[][] = [];
+  /** The races ("lanes" requests) received. */
+  jobs = 0;
+  /** The "resume" messages received, by race id. */
+  readonly resumed: number[] = [];
+  private readonly handleRequest = laneRequestHandler((reply: LaneReply, transfer?: Transferable[]) => this.reply(reply, transfer));
   constructor(private readonly behaviour: LaneBehaviour = "race") { super(); }
   handle(message: unknown): void {
     const request = message as LaneRequest;
     if (this.behaviour === "crash") { this.crash("Uncaught RangeError: lane boom"); return; }
     if (this.behaviour === "hang") return;
     if (request.type === "warm") {
-      // As lane-worker.ts does: race the lanes over the warm-up stream, answering nothing.
+      // As the handler does (racing the lanes over the warm-up stream, answering nothing), counting the ops.
       this.warmedUp.push(warmUpLanes(request.lanes, request.ticks));
       return;
     }
-    try {
-      raceLanes(request.id, request.job, (reply: LaneReply, transfer?: Transferable[]) => this.reply(reply, transfer));
-    } catch (error) {
-      this.reply({ type: "error", id: request.id, message: (error as Error).message } satisfies LaneReply);
-    }
+    if (request.type === "lanes") this.jobs++;
+    if (request.type === "resume") this.resumed.push(request.id);
+    this.handleRequest(request);
   }
 }

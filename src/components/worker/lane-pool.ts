@@ -7,7 +7,9 @@
 // re-run that is replaced by another, or fails, finishes in its workers, which then take the next
 // one warm (only the latest waits); a worker that reports an error is done and stays; any other
 // race's busy workers are terminated. Idle workers are kept, each for
-// the same lanes, so a re-run starts warm and its call sites stay monomorphic.
+// the same lanes, so a re-run starts warm and its call sites stay monomorphic. After a preview a
+// worker holds the rest of its race until `resume` (the page has painted the preview) or a short
+// while (lane-handler.ts); a race replaced in the meantime is resumed at once.
 import { assignLanes, laneWorkerCount } from "./lane-merge.js";
 import { opLogTransferables, type OpLog } from "./op-log.js";
 import type { LaneAssignment, LaneJob, LaneReply, LaneRequest } from "./lane-protocol.js";
@@ -138,6 +140,14 @@ export class LanePool {
     this.end(superseded("superseded by a newer run"), false);
   }
 
+  /**
+   * Race `id`'s preview is on screen: its workers race the rest of it now, instead of at the end of
+   * their hold (lane-handler.ts). An id no worker holds any more is ignored.
+   */
+  resume(id: number): void {
+    for (const slot of this.slots) if (slot && (slot.busyWith === id || slot.finishing?.id === id)) slot.worker.postMessage({ type: "resume", id } satisfies LaneRequest);
+  }
+
   /** Stops everything: the page moved on. */
   terminate(): void {
     this.end(superseded("the page moved on"), false);
@@ -210,8 +220,11 @@ export class LanePool {
       slot.busyWith = null;
       // Lanes still queued were never posted: the worker goes on finishing the race before.
       if (slot.queued) slot.queued = null;
-      else if (slot.lanesLeft > 0 && finishInPlace) slot.finishing = { id: current.id, lanesLeft: slot.lanesLeft, watchdog: setTimeout(() => this.unstick(g, slot), FINISH_REPLACED_GRACE_MS) };
-      else if (slot.lanesLeft > 0) this.drop(g);
+      else if (slot.lanesLeft > 0 && finishInPlace) {
+        slot.finishing = { id: current.id, lanesLeft: slot.lanesLeft, watchdog: setTimeout(() => this.unstick(g, slot), FINISH_REPLACED_GRACE_MS) };
+        // Nobody will paint its preview now: a worker holding the rest after it goes on at once.
+        slot.worker.postMessage({ type: "resume", id: current.id } satisfies LaneRequest);
+      } else if (slot.lanesLeft > 0) this.drop(g);
     });
     current.reject(error);
   }

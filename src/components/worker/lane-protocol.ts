@@ -27,7 +27,9 @@ export interface LaneJob {
 export type LaneRequest =
   | { type: "lanes"; id: number; job: LaneJob }
   /** Race these lanes over a small generated stream, answering nothing: they are then warm (warm-up.ts). */
-  | { type: "warm"; lanes: Array<LaneAssignment["spec"]>; ticks: number };
+  | { type: "warm"; lanes: Array<LaneAssignment["spec"]>; ticks: number }
+  /** Race `id`'s preview is on screen (or no longer wanted): race the rest of it now (lane-handler.ts). */
+  | { type: "resume"; id: number };
 
 /** A tick's figures without its cells (TickRow-shaped, plus mapped bytes). */
 export type TickFigures = Omit<Tick, "cells">;

@@ -29,7 +29,17 @@ function traceOf(stream: LaneStream): Trace {
   return stream.kind === "log" ? traceOfOpLog(stream.log) : generateStream(stream);
 }
 
-export function raceLanes(id: number, job: LaneJob, post: Post, now: () => number = () => performance.now()): void {
+export interface RaceLanesOptions {
+  /** The clock that spaces the heat maps sent with ticks. */
+  now?: () => number;
+  /**
+   * Given the rest of the race once the preview is posted, runs it, now or later (lane-handler.ts
+   * holds it until the page has painted the preview). Without it the rest follows at once.
+   */
+  hold?: (rest: () => void) => void;
+}
+
+export function raceLanes(id: number, job: LaneJob, post: Post, { now = () => performance.now(), hold = (rest) => rest() }: RaceLanesOptions = {}): void {
   const trace = traceOf(job.stream);
   const arenaBytes = resolveArenaBytes(trace, job.arenaBytes);
   post({ type: "stream", id, name: trace.name, ops: trace.length, droppedFrees: trace.droppedFrees, arenaBytes });
@@ -43,8 +53,15 @@ export function raceLanes(id: number, job: LaneJob, post: Post, now: () => numbe
     preview.lanes.forEach((lane, l) => post({ type: "preview", id, index: job.lanes[l].index, lane }, cellsOf(lane)));
   }
 
-  // Then the whole race, every tick with its figures, and a heat map now and then so the page can
-  // show how far each lane is (unless the preview already put the reader's frame on screen).
+  // Then the whole race; after a preview, when `hold` lets it go.
+  const rest = (): void => raceAll(id, job, post, now, trace, arenaBytes, previewed);
+  if (previewed) hold(rest); else rest();
+}
+
+// The whole race, every tick with its figures, and a heat map now and then so the page can show
+// how far each lane is (unless the preview already put the reader's frame on screen).
+function raceAll(id: number, job: LaneJob, post: Post, now: () => number, trace: Trace, arenaBytes: number, previewed: boolean): void {
+  const specs = job.lanes.map((lane) => lane.spec);
   const taken = job.lanes.map(() => 0);
   const lastFrame = job.lanes.map(() => -Infinity);
   const result = race(trace, {

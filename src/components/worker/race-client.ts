@@ -12,6 +12,7 @@ import { RaceAssembly, type LaneProgress } from "./lane-merge.js";
 import { canShareMemory, type OpLog } from "./op-log.js";
 import { FeedWindow, feedFile } from "./fed-chunks.js";
 import { JoinedRace, type RaceCallbacks } from "./joined-race.js";
+import { afterNextPaint } from "../core/after-paint.js";
 
 export { isSuperseded, type WorkerLike, type LaneProgress, type RaceCallbacks };
 
@@ -101,6 +102,9 @@ export class RaceClient {
       if (reply.type === "preview") {
         if (!previewed && assembly.previewReady()) {
           previewed = true;
+          // The lane workers hold the rest of the race until the preview is on screen (lane-handler.ts).
+          const raceId = reply.id;
+          afterNextPaint(() => this.lanes.resume(raceId));
           callbacks.onPreview?.(assembly.partialView()!, performance.now() - started);
         }
         return;

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { AllocatorName, AllocatorOptions } from "../lib/allocators/types.js";
 import { benchTrace, encodeForNative } from "./bench-trace.js";
+import { median } from "./median.js";
 
 const { values } = parseArgs({
   options: {
@@ -61,11 +62,6 @@ function timeJs(contender: Contender, file: string): { nsPerOp: number; failures
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const native = buildNative();
 if (!native) console.error("cc not found: the glibc reference column is skipped");

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { OP_FREE, OP_MALLOC, TraceBuilder, generateWorkload, type Trace } from "../lib/index.js";
 import { writeGlibcMtraceTo } from "./glibc-mtrace.js";
+import { median } from "./median.js";
 
 const { values } = parseArgs({ options: {
   "ops-small": { type: "string", default: "600000" }, "ops-big": { type: "string", default: "10000000" },
@@ -72,7 +73,6 @@ function runCli(file: string, extra: string[]): Measure {
   return JSON.parse(line.slice("measure ".length));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
 // The small file's runs, interleaved round by round so that load drift hits them alike: the
 // command as users run it, every lane in one thread (the worker rule's alternative), and the

@@ -17,13 +17,10 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { generateWorkload } from "../lib/workloads/index.js";
 import { formatMtrace } from "../lib/trace/mtrace.js";
 import { chromiumPath, startSite, waitForSettled } from "../test/e2e/site-server.js";
+import { median } from "./median.js";
 
 const ROUNDS = 7;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 // Records, per canvas, when it was last drawn (heat maps are painted with putImageData), so the
 // live re-run's figure is the time until every heat map on screen shows the new race. (An earlier

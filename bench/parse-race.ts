@@ -35,6 +35,7 @@ import { parseTrace } from "../lib/trace/parse.js";
 import type { Trace } from "../lib/trace/types.js";
 import { writeGlibcMtrace } from "./glibc-mtrace.js";
 import { WORKLOADS, generateWorkload, isWorkloadName, type WorkloadName } from "../lib/workloads/index.js";
+import { median } from "./median.js";
 
 const TARGET_MS = 1500;
 
@@ -80,11 +81,6 @@ function runChild(file: string): RunResult {
 
 // ---- parent --------------------------------------------------------------------------------------
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function runParent(): void {
   const { values } = parseArgs({

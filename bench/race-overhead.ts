@@ -42,6 +42,7 @@ import { generateWorkload, isWorkloadName, type WorkloadName } from "../lib/work
 import { decodeFromNative, encodeForNative } from "./bench-trace.js";
 import { replayBare } from "../lib/race/replay-bare.js";
 import { recycleArenaBuffer } from "../lib/allocators/arena-pool.js";
+import { median } from "./median.js";
 
 // The target (issue "traces of any length", item 4): lean's bookkeeping costs at most 15 ns per
 // op over the bare replay, in absolute terms, since faster allocators make a fixed cost a larger
@@ -204,11 +205,6 @@ function runChild(args: string[]): void {
 
 // ---- parent: rounds of fresh processes, then the tables ------------------------------------------
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function percent(ratio: number): string {
   const p = (ratio - 1) * 100;

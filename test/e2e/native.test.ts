@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ALLOCATORS } from "../../lib/index.js";
 import { nativeSkipReason } from "../native/availability.js";
-import { chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
+import { canvasHashes, chromiumPath, openPage, startSite, type Site, SITE_START_TIMEOUT } from "./site-server.js";
 
 const browser = chromiumPath();
 if (!browser) console.log("e2e: skipped — no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)");
@@ -14,16 +14,6 @@ const canMeasure = nativeSkipReason() === undefined;
 
 /** Marks of one kind Plot drew in the n-th native chart (Plot labels each mark's group with its type). */
 const marks = (page: Page, chart: number, mark: string) => page.locator("figure.native-chart").nth(chart).locator(`svg g[aria-label="${mark}"] > *`);
-
-function occupancyHashes(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll(".occupancy-map canvas")].map((canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    let hash = 0;
-    for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + ((data[i] << 16) | (data[i + 1] << 8) | data[i + 2] | (data[i + 3] << 24))) | 0;
-    return hash;
-  }));
-}
 
 async function setRange(page: Page, scrubberIndex: number, value: number): Promise<void> {
   await page.locator(".scrubber input[type=range]").nth(scrubberIndex).evaluate((input: HTMLInputElement, v) => {
@@ -76,11 +66,11 @@ describe.skipIf(!browser)("the native page in Chromium", () => {
     const rule = marks(page, 1, "rule").first();
     expect(Number(await rule.getAttribute("x1"))).toBeLessThan(200);
 
-    const before = await occupancyHashes(page);
+    const before = await canvasHashes(page, ".occupancy-map canvas");
     expect(new Set(before).size).toBeGreaterThan(1); // four different pictures, none blank
     await setRange(page, 1, 0);
     await expect.poll(() => captions.nth(1).innerText()).toMatch(/^frame 1 of 32/);
-    await expect.poll(() => occupancyHashes(page)).not.toEqual(before);
+    await expect.poll(() => canvasHashes(page, ".occupancy-map canvas")).not.toEqual(before);
     await page.close();
   });
 

@@ -155,13 +155,15 @@ export async function waitForSettled(page: Page, timeout = 60_000): Promise<void
 }
 
 /** A hash of each heat map's pixels (.heap-grid canvases), to tell whether a repaint changed them. */
-export function canvasHashes(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll(".heap-grid canvas")].map((canvas) => {
-    const data = (canvas as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 256, 256).data;
+/** A hash of each canvas's pixels (the heat maps unless another selector is given), to tell a redraw that changed them. */
+export function canvasHashes(page: Page, selector = ".heap-grid canvas"): Promise<number[]> {
+  return page.evaluate((selector) => [...document.querySelectorAll(selector)].map((canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
     let hash = 0;
     for (let i = 0; i < data.length; i += 4) hash = (Math.imul(hash, 31) + ((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])) | 0;
     return hash;
-  }));
+  }), selector);
 }
 
 /** How many colours each heat map shows: 1 means blank. */

@@ -5,8 +5,8 @@
 // Why hold: on two cores, the two lane workers racing the rest of a live re-run take both while the
 // main thread handles the preview, draws six heat maps and the browser paints them, which then wait
 // for a core. Held until the page has painted (or PREVIEW_HOLD_MAX_MS, for a page that never says,
-// such as a hidden tab with no frames), a 6 × 20k re-run's first frame came ~4 ms sooner (median of
-// 35, bench/README "Issue 11, seventh pass"), for as much later an end of the race.
+// such as a hidden tab with no frames), a 6 × 20k re-run's first frame came 4–5 ms sooner (28.8 →
+// 24.6 ms, median of 42; bench/README "Issue 11, seventh pass"), and the race ended ~7 ms later.
 import { raceLanes } from "./lane-race.js";
 import { warmUpLanes } from "./warm-up.js";
 import type { LaneReply, LaneRequest } from "./lane-protocol.js";

@@ -9,7 +9,7 @@ import {
   race, raceOpSource, tracePrefix, type Allocator, type RaceOptions, type RaceResult, type ReaderOptions, type Trace,
 } from "../lib/index.js";
 import { OpSpillWriter, SpilledOpSource, type SpilledOps } from "./op-spill.js";
-import { READ_CHUNK, TraceFileError, parseTraceFile } from "./trace-file.js";
+import { TraceFileError, parseTraceFile } from "./trace-file.js";
 import { LaneWorkers, raceInParallel, workerCount } from "./parallel-race.js";
 import { UsageError, formatBytes, parseArena, parseInteger } from "./args.js";
 import { defaultLanes, listing, parseLanes, parseWorkloadSpec, type CliLane } from "./lanes.js";
@@ -123,7 +123,7 @@ function parseCommand(argv: string[]): Command {
 /** parseTraceFile with the CLI's messages: an unreadable or malformed file exits 1 naming it. */
 function parseFile(file: string, afterChunk: (parser: TraceTextParser) => void, options: ReaderOptions = {}): { parser: TraceTextParser; trace: Trace } {
   try {
-    return parseTraceFile(file, afterChunk, READ_CHUNK, options);
+    return parseTraceFile(file, { afterChunk, reader: options });
   } catch (error) {
     if (error instanceof TraceError) fail(1, `${file}: ${error.message}`);
     if (error instanceof TraceFileError) fail(1, `cannot read ${file}: ${error.message}`);

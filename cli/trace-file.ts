@@ -11,14 +11,19 @@ import { TraceTextParser, type ReaderOptions, type Trace } from "../lib/index.js
 /** The file could not be opened or read; the message is the system's code (ENOENT, EISDIR…). */
 export class TraceFileError extends Error {}
 
-export const READ_CHUNK = 1 << 20;
+const READ_CHUNK = 1 << 20;
 
-/**
- * Parses the trace file; `afterChunk` runs after each piece is parsed (the streamed race takes
- * the ops from there); `options` go to the trace's reader. Throws TraceError for a malformed trace,
- * TraceFileError when unreadable.
- */
-export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParser) => void = () => {}, chunkBytes = READ_CHUNK, options: ReaderOptions = {}): { parser: TraceTextParser; trace: Trace } {
+export interface ParseFileOptions {
+  /** Runs after each piece is parsed (the streamed race takes the ops from there). */
+  afterChunk?: (parser: TraceTextParser) => void;
+  /** Bytes per read (tests cut files into small pieces). */
+  chunkBytes?: number;
+  /** For the trace's reader (ids recycled, an expected op count). */
+  reader?: ReaderOptions;
+}
+
+/** Parses the trace file. Throws TraceError for a malformed trace, TraceFileError when unreadable. */
+export function parseTraceFile(file: string, { afterChunk = () => {}, chunkBytes = READ_CHUNK, reader = {} }: ParseFileOptions = {}): { parser: TraceTextParser; trace: Trace } {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -26,7 +31,7 @@ export function parseTraceFile(file: string, afterChunk: (parser: TraceTextParse
     throw new TraceFileError((error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
   try {
-    const parser = new TraceTextParser(basename(file), options);
+    const parser = new TraceTextParser(basename(file), reader);
     const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
       let n: number;

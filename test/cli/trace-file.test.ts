@@ -31,7 +31,7 @@ describe("parseTraceFile", () => {
     for (const chunkBytes of what === "a sample trace" ? [61, 1 << 20] : [7, 61, 4096, 1 << 20]) {
       it(`reads ${what} in ${chunkBytes}-byte reads as parseTrace reads the text`, () => {
         const file = written(`${what.length}-${chunkBytes}.mtrace`, text);
-        const { trace } = parseTraceFile(file, undefined, chunkBytes);
+        const { trace } = parseTraceFile(file, { chunkBytes });
         const whole = parseTrace(text, trace.name);
         expect(trace.length).toBe(whole.length);
         expect(Buffer.from(trace.op).equals(Buffer.from(whole.op))).toBe(true);
@@ -47,7 +47,7 @@ describe("parseTraceFile", () => {
     lines[1234] = "@ ./a.out:[0x1] + 0xzz 0x10";
     const file = written("bad.mtrace", lines.join("\n"));
     for (const chunkBytes of [13, 4096]) {
-      const error = (() => { try { parseTraceFile(file, undefined, chunkBytes); } catch (e) { return e; } })();
+      const error = (() => { try { parseTraceFile(file, { chunkBytes }); } catch (e) { return e; } })();
       expect(error).toBeInstanceOf(TraceError);
       expect((error as TraceError).line).toBe(1235);
     }
@@ -60,7 +60,7 @@ describe("parseTraceFile", () => {
     const file = written("bad-utf8.mtrace", lines.join("\n"));
     // Reads of 1 to 13 bytes cut the 2-, 3- and 4-byte characters at every offset.
     for (let chunkBytes = 1; chunkBytes <= 13; chunkBytes++) {
-      const error = (() => { try { parseTraceFile(file, undefined, chunkBytes); } catch (e) { return e; } })();
+      const error = (() => { try { parseTraceFile(file, { chunkBytes }); } catch (e) { return e; } })();
       expect(error).toBeInstanceOf(TraceError);
       expect((error as TraceError).line).toBe(100);
       expect((error as TraceError).text).toBe(bad);

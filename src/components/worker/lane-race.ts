@@ -10,7 +10,12 @@ import type { LaneJob, LaneReply, LaneStream } from "./lane-protocol.js";
 
 /** Longer prefixes skip the preview frame: replaying them twice would delay the whole race. */
 export const PREVIEW_MAX_OPS = 60_000;
-/** A lane's heat map travels with a tick at most this often (its figures travel with every tick). */
+/**
+ * A lane's heat map travels with a tick at most this often, and so do its figures after a preview:
+ * the reader's frame is then on screen already and the lane's result brings every tick, so they
+ * only move its progress bar (every tick of a 6 × 20k live re-run was ~400 messages for the page).
+ * Without a preview every tick's figures travel, for the partial views.
+ */
 export const FRAME_INTERVAL_MS = 100;
 
 /** The op count after which tick `tick` of `ticks` is taken (race.ts spaces ticks this way). */
@@ -63,15 +68,17 @@ export function raceLanes(id: number, job: LaneJob, post: Post, { now = () => pe
 function raceAll(id: number, job: LaneJob, post: Post, now: () => number, trace: Trace, arenaBytes: number, previewed: boolean): void {
   const specs = job.lanes.map((lane) => lane.spec);
   const taken = job.lanes.map(() => 0);
-  const lastFrame = job.lanes.map(() => -Infinity);
+  const lastSent = job.lanes.map(() => -Infinity);
   const result = race(trace, {
     lanes: specs, arenaBytes, ticks: job.ticks,
     onTick: (_allocator, tick, l) => {
       const index = taken[l]++;
-      const { cells, ...figures } = tick;
       const t = now();
-      const withFrame = !previewed && cells.length > 0 && (index === 0 || t - lastFrame[l] >= FRAME_INTERVAL_MS);
-      if (withFrame) lastFrame[l] = t;
+      const due = index === 0 || t - lastSent[l] >= FRAME_INTERVAL_MS;
+      if (previewed && !due) return;
+      const { cells, ...figures } = tick;
+      const withFrame = !previewed && due && cells.length > 0;
+      if (previewed || withFrame) lastSent[l] = t;
       // Posting copies the cells; the tick keeps its own for the result.
       post({ type: "tick", id, index: job.lanes[l].index, tick: index, figures, cells: withFrame ? cells : null });
     },

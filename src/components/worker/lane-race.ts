@@ -35,7 +35,7 @@ function traceOf(stream: LaneStream): Trace {
 }
 
 export interface RaceLanesOptions {
-  /** The clock that spaces the heat maps sent with ticks. */
+  /** The clock that spaces the heat maps sent with ticks (and, after a preview, the ticks). */
   now?: () => number;
   /**
    * Given the rest of the race once the preview is posted, runs it, now or later (lane-handler.ts
@@ -63,8 +63,8 @@ export function raceLanes(id: number, job: LaneJob, post: Post, { now = () => pe
   if (previewed) hold(rest); else rest();
 }
 
-// The whole race, every tick with its figures, and a heat map now and then so the page can show
-// how far each lane is (unless the preview already put the reader's frame on screen).
+// The whole race: its ticks' figures (every one, or after a preview one per FRAME_INTERVAL_MS) and,
+// without a preview, a heat map now and then so the page can show how far each lane is.
 function raceAll(id: number, job: LaneJob, post: Post, now: () => number, trace: Trace, arenaBytes: number, previewed: boolean): void {
   const specs = job.lanes.map((lane) => lane.spec);
   const taken = job.lanes.map(() => 0);

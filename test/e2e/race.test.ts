@@ -118,13 +118,9 @@ describe.skipIf(!browser)("the race page", () => {
   });
 
   it("race: the lane workers start when the reader points at the race mode, not at load, and the first live re-run uses them", async () => {
-    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const workers: string[] = [], errors: string[] = [];
+    const workers: string[] = [];
     // Listening before the page loads, so a worker started at load would be seen.
-    page.on("worker", (worker) => workers.push(worker.url()));
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
-    await page.goto(`${site.url}?stream=larson`, { waitUntil: "networkidle" });
+    const { page, log } = await openPage(site, "?stream=larson", undefined, (page) => page.on("worker", (worker) => workers.push(worker.url())));
     await expect.poll(() => page.locator(".heap-grid canvas").count()).toBe(ALLOCATORS.length);
     await waitForSettled(page);
     expect(workers.filter((url) => /lane-worker/.test(url))).toEqual([]);
@@ -135,7 +131,7 @@ describe.skipIf(!browser)("the race page", () => {
     await expect.poll(() => page.locator(".race-status").first().innerText(), { timeout: 20_000 }).toMatch(/raced in \d+ ms/);
     // The re-run raced on the workers the hover started: no lane worker was started for it.
     expect(workers.slice(started).filter((url) => /lane-worker/.test(url))).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(log.errors).toEqual([]);
     await page.close();
   });
 

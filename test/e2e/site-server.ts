@@ -125,8 +125,10 @@ export async function startSite({ isolated = false } = {}): Promise<Site> {
 export interface PageLog { errors: string[]; failed: string[]; external: string[] }
 
 /** Opens a page and records console errors, page errors, failed and off-machine requests. */
-export async function openPage(site: Site, path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; log: PageLog }> {
+/** Opens `path` with its errors logged; `beforeLoad` can listen to the page before it loads. */
+export async function openPage(site: Site, path: string, viewport = { width: 1280, height: 900 }, beforeLoad: (page: Page) => void = () => {}): Promise<{ page: Page; log: PageLog }> {
   const page = await site.browser.newPage({ viewport });
+  beforeLoad(page);
   const log: PageLog = { errors: [], failed: [], external: [] };
   page.on("console", (message) => { if (message.type() === "error") log.errors.push(message.text()); });
   page.on("pageerror", (error) => log.errors.push(error.message));

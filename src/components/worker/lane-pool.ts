@@ -6,10 +6,10 @@
 // terminating it, and a fresh one must load its code and warm its JIT first, so a short live
 // re-run that is replaced by another, or fails, finishes in its workers, which then take the next
 // one warm (only the latest waits); a worker that reports an error is done and stays; any other
-// race's busy workers are terminated. Idle workers are kept, each for
-// the same lanes, so a re-run starts warm and its call sites stay monomorphic. After a preview a
-// worker holds the rest of its race until `resume` (the page has painted the preview) or a short
-// while (lane-handler.ts); a race replaced in the meantime is resumed at once.
+// race's busy workers are terminated. Idle workers are kept, each for the same lanes, so a re-run
+// starts warm and its call sites stay monomorphic. After a preview a worker holds the rest of its
+// race until `resume` (the page has painted the preview) or a short while (lane-handler.ts); a
+// race replaced in the meantime is resumed at once.
 import { assignLanes, laneWorkerCount } from "./lane-merge.js";
 import { opLogTransferables, type OpLog } from "./op-log.js";
 import type { LaneAssignment, LaneJob, LaneReply, LaneRequest } from "./lane-protocol.js";
@@ -142,10 +142,11 @@ export class LanePool {
 
   /**
    * Race `id`'s preview is on screen: its workers race the rest of it now, instead of at the end of
-   * their hold (lane-handler.ts). An id no worker holds any more is ignored.
+   * their hold (lane-handler.ts). A race no longer current is ignored: when it was replaced, its
+   * workers were resumed then (end).
    */
   resume(id: number): void {
-    for (const slot of this.slots) if (slot && (slot.busyWith === id || slot.finishing?.id === id)) slot.worker.postMessage({ type: "resume", id } satisfies LaneRequest);
+    for (const slot of this.slots) if (slot?.busyWith === id) slot.worker.postMessage({ type: "resume", id } satisfies LaneRequest);
   }
 
   /** Stops everything: the page moved on. */

@@ -3,7 +3,7 @@
 // result when it is done. A lane raced alone gives exactly the figures it has among others — every
 // lane owns its allocator, arena and shadow heap — which is what lets the client merge the
 // workers' lanes back into the sequential race.
-import { race, resolveArenaBytes, tracePrefix, type LaneResult, type Trace } from "../../lib/index.js";
+import { race, resolveArenaBytes, tracePrefix, type LaneResult, type LaneSpec, type Trace } from "../../lib/index.js";
 import { traceOfOpLog } from "./op-log.js";
 import { generateStream } from "./workload-stream.js";
 import type { LaneJob, LaneReply, LaneStream } from "./lane-protocol.js";
@@ -59,14 +59,13 @@ export function raceLanes(id: number, job: LaneJob, post: Post, { now = () => pe
   }
 
   // Then the whole race; after a preview, when `hold` lets it go.
-  const rest = (): void => raceAll(id, job, post, now, trace, arenaBytes, previewed);
+  const rest = (): void => raceAll(id, job, specs, post, now, trace, arenaBytes, previewed);
   if (previewed) hold(rest); else rest();
 }
 
 // The whole race: its ticks' figures (every one, or after a preview one per FRAME_INTERVAL_MS) and,
 // without a preview, a heat map now and then so the page can show how far each lane is.
-function raceAll(id: number, job: LaneJob, post: Post, now: () => number, trace: Trace, arenaBytes: number, previewed: boolean): void {
-  const specs = job.lanes.map((lane) => lane.spec);
+function raceAll(id: number, job: LaneJob, specs: LaneSpec[], post: Post, now: () => number, trace: Trace, arenaBytes: number, previewed: boolean): void {
   const taken = job.lanes.map(() => 0);
   const lastSent = job.lanes.map(() => -Infinity);
   const result = race(trace, {

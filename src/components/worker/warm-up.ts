@@ -1,4 +1,5 @@
-// What the trace page's workers do while the reader looks for a file: run the code the real race
+// What the workers do before the first race — on the trace page while the reader looks for a file,
+// on the race page once the reader points at the live settings: run the code the real race
 // will run — the mtrace parser over a file's chunks, the lanes' allocators and the race engine
 // with frames and checks — on a small generated stream, so that it is compiled and optimized
 // before the reader's trace arrives. With this (and the main thread's lighter repaints) a 600k-op
